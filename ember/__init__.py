@@ -1,0 +1,120 @@
+"""Ember: PyTorch's API and behaviour in readable Python on NumPy (CPU) and CuPy (GPU).
+
+``import ember as torch`` and tutorial code runs unchanged. This module is the ``torch``
+namespace: Tensor, dtypes, creation and math functions, grad modes, random seeding.
+"""
+
+from ember import _dtype, autograd, cuda  # noqa: E402,I001 - subpackages after the namespace they use
+from ember._device import device
+from ember._dtype import (
+    bfloat16,
+    bool,
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from ember._ops._op import result_type
+from ember._ops.creation import (
+    BFloat16Tensor,
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+    arange,
+    as_tensor,
+    clone,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    ones,
+    ones_like,
+    range,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from ember._ops.index import *  # noqa: F403
+from ember._ops.linalg import bmm, dot, matmul, mm, mv
+from ember._ops.pointwise import *  # noqa: F403
+from ember._ops.random import (
+    Generator,
+    bernoulli,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    set_rng_state,
+)
+from ember._ops.reduce import *  # noqa: F403
+from ember._ops.shape import *  # noqa: F403
+from ember._tensor import Size, Tensor
+from ember._tensor_str import set_printoptions
+from ember.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+
+__version__ = "0.1.0"
+
+
+def can_cast(from_, to):
+    """Whether a cast is allowed by torch's casting rules (torch.can_cast)."""
+    return _dtype.can_cast(from_, to)
+
+
+def is_tensor(obj):
+    """True for an ember Tensor (torch.is_tensor)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def is_complex(input):
+    return input.is_complex()

@@ -1,0 +1,320 @@
+"""The Op: the one place an operation is defined.
+
+``forward`` runs on raw backend arrays (NumPy or CuPy, through ``self.xp``); ``backward`` runs on
+Ember tensors, so it is itself differentiable and ``create_graph=True`` gives higher-order
+gradients.
+An Op instance that records a graph *is* the graph node (torch's ``grad_fn``): it keeps its edges to
+the inputs' nodes, the inputs' metadata and the values ``forward`` saved.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from ember import _dtype
+from ember._backend import xp_of
+from ember._dtype import FLOAT, INT
+from ember.autograd.grad_mode import state as _grad_state
+
+_sequence = itertools.count()
+
+
+class Node:
+    """A node of the backward graph. ``next_functions`` are its edges, as in torch."""
+
+    _saved = ()
+    _freed = False
+    _pre_hooks = None  # {output_nr: [hook, ...]} from Tensor.register_hook on non-leaf outputs
+    _post_hooks = None
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    @property
+    def next_functions(self):
+        return tuple((None, 0) if e is None else e for e in self._edges if e is not False)
+
+    @property
+    def metadata(self):
+        if not hasattr(self, "_metadata"):
+            self._metadata = {}
+        return self._metadata
+
+    def register_hook(self, hook):
+        """Called as hook(grad_inputs, grad_outputs) after this node runs (torch's Node hook)."""
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(hook)
+        return _RemovableHandle(self._post_hooks, hook)
+
+    def register_prehook(self, hook):
+        """Called as hook(grad_outputs) before this node runs; may return replacements."""
+        hooks = self._pre_hooks_for(-1)
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def _pre_hooks_for(self, output_nr):
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        return self._pre_hooks.setdefault(output_nr, [])
+
+
+class _RemovableHandle:
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class Op(Node):
+    """Base of every primitive operation. Subclasses set ``promote`` and write forward/backward.
+
+    promote: "binary" (inputs cast to the promoted dtype), "float" (as binary, then integers and
+    bools become the default float), "keep" (inputs as they are), "int64_acc" (integers and bools
+    accumulate in int64, as torch's sum and prod do).
+    """
+
+    promote = "binary"
+    is_view = False  # the output shares memory (and the version counter) with input 0
+    differentiable = True
+    silent_fp = False  # forward may divide by zero or overflow: torch is silent, NumPy warns
+
+    def apply(self, *args):
+        """Run forward on the arrays of ``args`` (tensors and Python scalars); wrap the result."""
+        Tensor = _tensor_cls()
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        device = tensors[0].device
+        for t in tensors:
+            if t.device != device:
+                _check_devices(tensors)
+        self._compute_dtype = dtype = self._promoted_dtype(args, tensors, Tensor)
+        arrays = [_array_for(a, dtype, Tensor) for a in args]
+        self.xp = _numpy if device.type == "cpu" else xp_of(device)
+        record = (_grad_state.enabled and self.differentiable
+                  and any(t._requires_grad for t in tensors))
+        self._recording = record
+        if record:
+            self._inputs, self._in_arrays = args, arrays
+        try:
+            if self.silent_fp and self.xp is _numpy:
+                with _numpy.errstate(all="ignore"):
+                    out = self.forward(*arrays)
+            else:
+                out = self.forward(*arrays)
+        except ValueError:
+            _raise_broadcast_error(tensors)  # torch's RuntimeError when shapes clash
+            raise
+        if type(out) is tuple:
+            outputs = tuple(self._wrap(o, device, Tensor) for o in out)
+        else:
+            outputs = self._wrap(out, device, Tensor)
+        if self.is_view:
+            _share_storage(outputs, args[0])
+        if record:
+            self._record(args, outputs, Tensor)
+        return outputs
+
+    # -- dtype policy -----------------------------------------------------------------------
+
+    def _promoted_dtype(self, args, tensors, Tensor):
+        policy = self.promote
+        if policy == "keep":
+            return None
+        if len(args) == 1:
+            dtype = args[0].dtype
+        else:
+            dtype = result_type(*args)
+        if policy == "float" and dtype.category < FLOAT:
+            return _dtype._default_float
+        if policy == "int64_acc" and dtype.category <= INT:
+            return _dtype.int64
+        return dtype
+
+    # -- saving values for backward ---------------------------------------------------------
+
+    def save(self, *values):
+        """Keep values for backward. Inputs are kept as tensors (version-checked), outputs as arrays
+        (no reference cycle), anything else as a constant array."""
+        if not self._recording:
+            return
+        entries = []
+        for v in values:
+            index = next((i for i, a in enumerate(self._in_arrays) if a is v), None)
+            entries.append(("input", index, self._inputs[index]._version.value)
+                           if index is not None and hasattr(self._inputs[index], "_version")
+                           else ("array", v, None))
+        self._saved = entries
+
+    @property
+    def saved(self):
+        """The saved values as tensors: inputs keep their history, outputs point back here."""
+        if self._freed:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or if "
+                "you need to access saved tensors after calling backward.")
+        return tuple(self._unpack(e) for e in self._saved)
+
+    def _unpack(self, entry):
+        kind, value, version = entry
+        Tensor = _tensor_cls()
+        if kind == "array":
+            if not hasattr(value, "dtype"):
+                return value  # a Python scalar operand
+            return Tensor._make(value, self._output_device)
+        tensor = self._inputs[value] if kind == "input" else value
+        if tensor._version.value != version:
+            _raise_modified(tensor, version)
+        if kind == "output":
+            out = Tensor._make(tensor._data, self._output_device)
+            out.grad_fn, out._output_nr, out._requires_grad = self, tensor._output_nr, True
+            return out
+        if self._compute_dtype is not None and tensor.dtype is not self._compute_dtype:
+            return tensor.to(self._compute_dtype)
+        return tensor
+
+    # -- graph recording --------------------------------------------------------------------
+
+    def _record(self, args, outputs, Tensor):
+        self._seq = next(_sequence)
+        self._edges = tuple(_edge(a) if isinstance(a, Tensor) else False for a in args)
+        self._input_meta = tuple((a.shape, a.dtype) if isinstance(a, Tensor) else None
+                                 for a in args)
+        self.needs_input_grad = tuple(bool(e) for e in self._edges)
+        self._output_device = outputs[0].device if type(outputs) is tuple else outputs.device
+        outs = outputs if type(outputs) is tuple else (outputs,)
+        self._n_outputs = len(outs)
+        self._output_meta = tuple((o.shape, o.dtype, o.device) for o in outs)
+        self._saved = [self._mark_output(e, outs) for e in self._saved]
+        for nr, out in enumerate(outs):
+            if out.dtype.category >= FLOAT:
+                out.grad_fn, out._output_nr, out._requires_grad = self, nr, True
+        self._in_arrays = None
+
+    def _mark_output(self, entry, outs):
+        if entry[0] == "array":
+            for out in outs:
+                if out._data is entry[1]:
+                    return ("output", _SavedOutput(out), out._version.value)
+        return entry
+
+    def _wrap(self, array, device, Tensor):
+        if not isinstance(array, self.xp.ndarray):
+            array = self.xp.asarray(array)
+        return Tensor._make(array, device)
+
+    def forward(self, *arrays):
+        raise NotImplementedError(f"{self.name()}.forward")
+
+    def backward(self, *grads):
+        raise RuntimeError(f"derivative for {self.name()} is not implemented")
+
+
+class _SavedOutput:
+    """A saved output without a reference to the output tensor (that would be a cycle)."""
+
+    __slots__ = ("_data", "_version", "_output_nr", "shape", "dtype")
+
+    def __init__(self, out):
+        self._data, self._version, self._output_nr = out._data, out._version, out._output_nr
+        self.shape, self.dtype = out.shape, out.dtype
+
+    def retarget(self, tensor):
+        """After an in-place op took this output's history, follow the tensor that now holds it."""
+        self._data, self._version = tensor._data, tensor._version
+
+
+def _edge(t):
+    if not t._requires_grad:
+        return None
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    return (t._grad_accumulator(), 0)
+
+
+def _share_storage(outputs, base):
+    for out in outputs if type(outputs) is tuple else (outputs,):
+        out._version = base._version
+        out._base = base if base._base is None else base._base
+
+
+def _array_for(arg, dtype, Tensor):
+    if isinstance(arg, Tensor):
+        data = arg._data
+        if dtype is not None and arg.dtype is not dtype:
+            return data.astype(dtype.np)
+        return data
+    if dtype is not None and isinstance(arg, (bool, int, float, complex)):
+        # a Python scalar becomes a NumPy scalar of the promoted dtype: it never widens the
+        # result, and forward code can rely on .dtype
+        try:
+            return dtype.np.type(arg)
+        except (OverflowError, ValueError):
+            return _numpy.array(arg).astype(dtype.np)  # wraps around, as torch's cast does
+    return arg
+
+
+def result_type(*args):
+    """Promote tensors and Python scalars by torch's three tiers (ember.result_type)."""
+    Tensor = _tensor_cls()
+    dims, zero_dims, scalars = [], [], []
+    for a in args:
+        if isinstance(a, Tensor):
+            (dims if a._data.ndim else zero_dims).append(a.dtype)
+        elif a is not None:
+            scalars.append(a)
+    return _dtype.result_type_of(dims, zero_dims, scalars)
+
+
+def _raise_broadcast_error(tensors):
+    if len(tensors) > 1:
+        from ember._ops.shape import broadcast_shapes
+
+        broadcast_shapes(*(t._data.shape for t in tensors))
+
+
+def _check_devices(tensors):
+    devices = {t.device for t in tensors if t._data.ndim or t.device.type != "cpu"}
+    if len(devices) > 1:
+        a, b = sorted(str(d) for d in devices)[:2]
+        raise RuntimeError(
+            f"Expected all tensors to be on the same device, but found at least two devices, "
+            f"{b} and {a}!")
+
+
+def _raise_modified(tensor, expected):
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{_legacy_type_name(tensor)} {list(tensor.shape)}] is at version "
+        f"{tensor._version.value}; expected version {expected} instead. Hint: the backtrace "
+        "further above can point to the operation that failed to compute its gradient.")
+
+
+def _legacy_type_name(t):
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+             "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+             "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+    return f"torch.{names[t.dtype.name]}Tensor"
+
+
+def _tensor_cls():
+    from ember._tensor import Tensor
+
+    globals()["_tensor_cls"] = lambda: Tensor  # resolved once; later calls are a plain return
+    return Tensor
+
+
+import numpy as _numpy  # noqa: E402 - the CPU backend; CuPy arrays report their own namespace

@@ -1,0 +1,164 @@
+"""In-place updates and ``out=``: writing a result into an existing tensor, with autograd's rules.
+
+An in-place op is computed out of place, then written into the target's memory:
+- on a leaf that requires grad (in grad mode) it is an error, as in torch;
+- on a tensor with history, the target takes over the result's ``grad_fn``;
+- on a view, the view's base is rebased through a CopySlices node: the base's gradient flows to the
+  part of the base outside the view unchanged, and the part inside the view flows to the result.
+Every write bumps the version counter shared by the base and its views.
+"""
+
+from __future__ import annotations
+
+from ember._dtype import can_cast
+from ember._ops._op import Op, _legacy_type_name
+from ember.autograd.grad_mode import state as _grad_state
+
+
+def _scalar_type_name(dtype):
+    return _legacy_type_name(type("T", (), {"dtype": dtype})).split(".")[1][:-6]
+
+
+def _check_writable(target, result):
+    if result.dtype is not target.dtype and not can_cast(result.dtype, target.dtype):
+        raise RuntimeError(f"result type {_scalar_type_name(result.dtype)} can't be cast to the "
+                           f"desired output type {_scalar_type_name(target.dtype)}")
+    if result.shape != target.shape:
+        from ember._ops.shape import broadcast_shapes
+
+        try:
+            ok = broadcast_shapes(result.shape, target.shape) == target.shape
+        except RuntimeError:
+            ok = False
+        if not ok:
+            raise RuntimeError(f"output with shape {list(target.shape)} doesn't match the "
+                               f"broadcast shape {list(result.shape)}")
+
+
+def inplace_update(target, result):
+    """Write ``result`` into ``target`` as torch's in-place ops do; returns ``target``."""
+    _check_writable(target, result)
+    grad_on = _grad_state.enabled
+    if grad_on and target.grad_fn is None and target._requires_grad:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    track = grad_on and (result._requires_grad or _base_requires_grad(target))
+    if track and target._base is not None:
+        _copy_slices(target, result)
+        return target
+    _write(target, result)
+    if track:
+        if result.dtype is not target.dtype:
+            result = result.to(target.dtype)
+        _take_history(target, result)
+    return target
+
+
+def _base_requires_grad(t):
+    return t._base is not None and t._base._requires_grad
+
+
+def _write(target, result):
+    data = result._data
+    if target._data.ndim == 0 and data.ndim == 0:
+        target._data[()] = data
+    else:
+        target._data[...] = data
+    target._version.value += 1
+
+
+def _take_history(target, result):
+    node = result.grad_fn
+    target.grad_fn, target._output_nr, target._requires_grad = node, result._output_nr, True
+    saved = node._saved if node is not None else ()
+    for i, entry in enumerate(saved):
+        if entry[0] == "output" and entry[1]._output_nr == result._output_nr:
+            entry[1].retarget(target)
+            node._saved[i] = ("output", entry[1], target._version.value)
+
+
+def with_out(result, out):
+    """Write an op's result into ``out=`` (resized when its shape differs, as torch does)."""
+    if out is None:
+        return result
+    if _grad_state.enabled and (result._requires_grad or out._requires_grad):
+        raise RuntimeError(f"{result.grad_fn.name() if result.grad_fn else 'op'}(): functions "
+                           "with out=... arguments don't support automatic differentiation, but "
+                           "one of the arguments requires grad.")
+    if result.dtype is not out.dtype and not can_cast(result.dtype, out.dtype):
+        raise RuntimeError(f"result type {_scalar_type_name(result.dtype)} can't be cast to the "
+                           f"desired output type {_scalar_type_name(out.dtype)}")
+    if out.shape != result.shape:
+        out._data = result._data.astype(out.dtype.np)
+        out._version.value += 1
+        return out
+    _write(out, result)
+    return out
+
+
+# -- views: CopySlices --------------------------------------------------------------------------
+
+
+def view_geometry(view, base):
+    """(shape, byte strides, byte offset) of ``view`` inside ``base``'s memory."""
+    from ember._ops.shape import data_ptr
+
+    return (view._data.shape, view._data.strides, data_ptr(view._data) - data_ptr(base._data))
+
+
+def region(array, base_array, geometry):
+    """The view of ``array`` (laid out as ``base_array``) that ``geometry`` describes."""
+    from ember._ops.shape import strided_view
+
+    shape, strides, offset = geometry
+    buf = array
+    if array.strides != base_array.strides:
+        buf = base_array.copy(order="K")  # NOTE: same layout as the base, so offsets agree
+        buf[...] = array
+    return strided_view(buf, shape, strides, offset)
+
+
+class CopySlices(Op):
+    """The base after a write into one of its views: ``base`` outside the view, ``src`` inside."""
+
+    promote = "keep"
+
+    def __init__(self, geometry):
+        self.geometry = geometry
+
+    def forward(self, base, src):
+        self._layout = base
+        view = region(base, base, self.geometry)
+        if src.dtype != view.dtype:
+            src = src.astype(view.dtype)
+        view[...] = src
+        return base
+
+    def backward(self, g):
+        from ember._tensor import Tensor
+
+        xp = self.xp
+        mask = xp.ones_like(self._layout)
+        region(mask, mask, self.geometry)[...] = 0
+        grad_base = g * Tensor._make(mask, g.device) if self.needs_input_grad[0] else None
+        grad_src = None
+        if self.needs_input_grad[1]:
+            from ember._ops.shape import StridedRegion
+
+            grad_src = StridedRegion(self.geometry, self._layout).apply(g)
+        return grad_base, grad_src
+
+
+def _copy_slices(view, result):
+    """In-place write into a view whose base (or the written value) has history."""
+    from ember._ops.shape import as_strided_like
+
+    base = view._base
+    geometry = view_geometry(view, base)
+    if result.dtype is not view.dtype:
+        result = result.to(view.dtype)
+    new_base = CopySlices(geometry).apply(base, result)
+    base._version.value += 1
+    base.grad_fn, base._output_nr, base._requires_grad = new_base.grad_fn, 0, True
+    view_node = as_strided_like(base, view)
+    view.grad_fn, view._output_nr, view._requires_grad = view_node.grad_fn, 0, True

@@ -1,0 +1,202 @@
+"""Random sampling: rand, randn, randint, randperm, normal, bernoulli and their *_like and
+in-place forms, all drawing from ember._random's torch-compatible generator."""
+
+from __future__ import annotations
+
+from ember import _dtype, _random
+from ember._device import to_device
+from ember._dtype import FLOAT, to_dtype
+from ember._ops.creation import _finish
+from ember._ops.inplace import inplace_update
+from ember._ops.shape import parse_shape
+
+
+class Generator(getattr(_random, "Generator", object)):  # TEMP-GUARD
+    """torch.Generator: an independent random stream; state as a uint8 tensor."""
+
+    def __init__(self, device="cpu"):
+        super().__init__()
+        self.device = to_device(device)
+
+    def manual_seed(self, seed):
+        super().manual_seed(int(seed))
+        return self
+
+    def get_state(self):
+        from ember._ops.creation import from_numpy
+
+        return from_numpy(super().get_state().copy())
+
+    def set_state(self, new_state):
+        super().set_state(new_state.numpy() if hasattr(new_state, "numpy") else new_state)
+        return self
+
+
+default_generator = Generator() if hasattr(_random, "Generator") else None  # TEMP-GUARD
+
+
+def _gen(generator):
+    return default_generator if generator is None else generator
+
+
+def manual_seed(seed):
+    """Seed the default generator (torch.manual_seed); returns it."""
+    return default_generator.manual_seed(seed)
+
+
+def seed():
+    """Seed the default generator non-deterministically and return the seed (torch.seed)."""
+    return default_generator.seed()
+
+
+def initial_seed():
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    """The default generator's state, a uint8 tensor in torch's layout (torch.get_rng_state)."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state):
+    default_generator.set_state(new_state)
+
+
+def _float_dtype(dtype, what):
+    dtype = to_dtype(dtype) or _dtype.get_default_dtype()
+    if dtype.category < FLOAT:
+        raise RuntimeError(f"\"{what}\" not implemented for '{dtype.name}'")
+    return dtype
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
+         layout=None, pin_memory=False):
+    """Uniform samples on [0, 1) (torch.rand), torch's numbers for the same seed."""
+    dtype = _float_dtype(dtype, "check_uniform_bounds")
+    array = _gen(generator).uniform(parse_shape(size), dtype.np)
+    return _finish(array, device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
+          layout=None, pin_memory=False):
+    """Standard normal samples (torch.randn), torch's numbers for the same seed."""
+    dtype = _float_dtype(dtype, "normal_kernel_cpu")
+    array = _gen(generator).normal(parse_shape(size), dtype.np)
+    return _finish(array, device, requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False, out=None, layout=None):
+    """Integers in [low, high) (torch.randint); int64 unless dtype says otherwise."""
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}")
+    dtype = to_dtype(dtype) or _dtype.int64
+    array = _gen(generator).random_int(parse_shape(size), dtype.np, int(low), int(high))
+    return _finish(array, device, requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, out=None,
+             layout=None):
+    """A random permutation of 0..n-1 (torch.randperm)."""
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
+    dtype = to_dtype(dtype) or _dtype.int64
+    return _finish(_gen(generator).randperm(int(n), dtype.np), device, requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False, out=None):
+    """normal(mean, std) for tensor or float mean/std, or normal(mean, std, size) (torch.normal)."""
+    from ember._tensor import Tensor
+
+    gen = _gen(generator)
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        if isinstance(std, Tensor) and bool((std < 0).any()):
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+        like = mean if isinstance(mean, Tensor) else std
+        from ember._ops.shape import broadcast_shapes
+
+        shape = broadcast_shapes(*(t.shape for t in (mean, std) if isinstance(t, Tensor)))
+        noise = _finish(gen.normal(tuple(shape), like.dtype.np), like.device, False)
+        return noise * std + mean
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    if size is None:
+        raise TypeError("normal() missing required argument 'size' when mean and std are floats")
+    dtype = _float_dtype(dtype, "normal_kernel_cpu")
+    array = gen.normal(parse_shape((size,)), dtype.np, mean, std)
+    return _finish(array, device, requires_grad)
+
+
+def bernoulli(input, p=None, *, generator=None, out=None):
+    """0/1 samples with probabilities ``input`` (or a scalar ``p``) (torch.bernoulli)."""
+    gen = _gen(generator)
+    probs = input._data if p is None else p
+    array = gen.bernoulli(probs, tuple(input.shape), input.dtype.np)
+    return _finish(array, input.device, False)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None,
+              memory_format=None):
+    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad, generator=generator)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None,
+               memory_format=None):
+    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad, generator=generator)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
+                 generator=None, memory_format=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input.shape, dtype=dtype or input.dtype,
+                   device=device or input.device, requires_grad=requires_grad,
+                   generator=generator)
+
+
+def uniform_(input, a=0.0, b=1.0, *, generator=None):
+    """Fill with uniform samples on [a, b) in place (Tensor.uniform_)."""
+    array = _gen(generator).uniform(tuple(input.shape), input.dtype.np, a, b)
+    return _fill_from(input, array)
+
+
+def normal_(input, mean=0.0, std=1.0, *, generator=None):
+    """Fill with normal samples in place (Tensor.normal_)."""
+    array = _gen(generator).normal(tuple(input.shape), input.dtype.np, mean, std)
+    return _fill_from(input, array)
+
+
+def random_(input, from_=0, to=None, *, generator=None):
+    """Fill with integers in [from, to) in place (Tensor.random_)."""
+    gen = _gen(generator)
+    if to is None:
+        array = gen.random_(tuple(input.shape), input.dtype.np) if from_ == 0 else \
+            gen.random_int(tuple(input.shape), input.dtype.np, 0, int(from_))
+    else:
+        array = gen.random_int(tuple(input.shape), input.dtype.np, int(from_), int(to))
+    return _fill_from(input, array)
+
+
+def bernoulli_(input, p=0.5, *, generator=None):
+    """Fill with 0/1 samples of probability p in place (Tensor.bernoulli_)."""
+    from ember._tensor import Tensor
+
+    probs = p._data if isinstance(p, Tensor) else p
+    array = _gen(generator).bernoulli(probs, tuple(input.shape), input.dtype.np)
+    return _fill_from(input, array)
+
+
+def _fill_from(input, array):
+    from ember.autograd.grad_mode import no_grad
+
+    value = _finish(array, input.device, False)
+    with no_grad():
+        return inplace_update(input, value)

@@ -1,0 +1,462 @@
+"""Reductions: sum, mean, prod, max/min (with indices), amax/amin, argmax/argmin, norm, var/std,
+all/any, logsumexp, cumsum. Result dtypes and errors follow torch."""
+
+from __future__ import annotations
+
+import collections
+import math
+
+from ember import _dtype
+from ember._dtype import BOOL, FLOAT, INT
+from ember._ops._op import Op, _legacy_type_name
+from ember._ops.inplace import with_out
+from ember._ops.shape import wrap_dim
+
+
+def reduce_dims(dim, ndim):
+    """Normalise ``dim`` (None, int, or a sequence) to a sorted tuple of non-negative dims."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    wrapped = tuple(sorted(wrap_dim(d, ndim) for d in dims))
+    if len(set(wrapped)) != len(wrapped):
+        raise RuntimeError(f"dim {wrapped[0]} appears multiple times in the list of dims")
+    return wrapped if dims or dim is None else tuple(range(ndim))
+
+
+def _expand_grad(g, dims, keepdim, shape):
+    # the gradient of a reduction: put the reduced dims back, then broadcast to the input's shape
+    if not keepdim and len(shape):
+        for d in dims:
+            g = g.unsqueeze(d)
+    return g.expand(shape)
+
+
+class _Reduction(Op):
+    def __init__(self, dims, keepdim):
+        self.dims, self.keepdim = dims, keepdim
+
+
+class SumBackward0(_Reduction):
+    promote = "int64_acc"
+
+    def forward(self, x):
+        if x.dtype.itemsize == 2 and x.dtype.kind == "f" or x.dtype.name == "bfloat16":
+            # NOTE: half-precision sums accumulate in float32, as torch does
+            return x.sum(axis=self.dims, keepdims=self.keepdim, dtype="float32").astype(x.dtype)
+        return x.sum(axis=self.dims, keepdims=self.keepdim)
+
+    def backward(self, g):
+        return _expand_grad(g, self.dims, self.keepdim, self._input_meta[0][0])
+
+
+class SumBackward1(SumBackward0):
+    pass
+
+
+class MeanBackward0(_Reduction):
+    promote = "keep"
+
+    def forward(self, x):
+        count = math.prod(x.shape[d] for d in self.dims)
+        self.count = count
+        if x.dtype.itemsize == 2 and x.dtype.kind in "fV" or x.dtype.name == "bfloat16":
+            total = x.sum(axis=self.dims, keepdims=self.keepdim, dtype="float32")
+            return (total / count).astype(x.dtype)
+        with _quiet(self.xp):
+            return x.mean(axis=self.dims, keepdims=self.keepdim)
+
+    def backward(self, g):
+        return _expand_grad(g, self.dims, self.keepdim, self._input_meta[0][0]) / self.count
+
+
+class MeanBackward1(MeanBackward0):
+    pass
+
+
+def _quiet(xp):
+    import contextlib
+
+    return xp.errstate(all="ignore") if hasattr(xp, "errstate") else contextlib.nullcontext()
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """Sum over ``dim`` (all by default); ints and bools sum to int64 (torch.sum)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    dims = reduce_dims(dim, input.ndim)
+    op = SumBackward0 if dim is None else SumBackward1
+    return with_out(op(dims, keepdim).apply(input), out)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """Arithmetic mean; only floating and complex inputs, as in torch (torch.mean)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input.dtype.category < FLOAT:
+        name = _legacy_type_name(input).split(".")[1][:-6]
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {name}")
+    op = MeanBackward0 if dim is None else MeanBackward1
+    return with_out(op(reduce_dims(dim, input.ndim), keepdim).apply(input), out)
+
+
+class ProdBackward0(_Reduction):
+    promote = "int64_acc"
+
+    def forward(self, x):
+        self.save(x)
+        out = x.prod(axis=self.dims, keepdims=self.keepdim)
+        self.save(x, out)
+        return out
+
+    def backward(self, g):
+        x, out = self.saved
+        shape = self._input_meta[0][0]
+        g = _expand_grad(g, self.dims, self.keepdim, shape)
+        if not bool((x == 0).any()):
+            return g * _expand_grad(out, self.dims, self.keepdim, shape) / x
+        return g * _prod_others(x, self.dims)
+
+
+def _prod_others(x, dims):
+    # product of all other elements of each reduced group, exact when some elements are zero
+    from ember._tensor import Tensor
+
+    xp, data = x.__class__ and _xp(x), x.detach()._data
+    moved = xp.moveaxis(data, dims, tuple(range(-len(dims), 0)))
+    flat = moved.reshape(moved.shape[: moved.ndim - len(dims)] + (-1,))
+    ones = xp.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+    left = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], -1), -1)
+    right = xp.flip(xp.cumprod(xp.flip(xp.concatenate([flat[..., 1:], ones], -1), -1), -1), -1)
+    others = (left * right).reshape(moved.shape)
+    return Tensor._make(xp.moveaxis(others, tuple(range(-len(dims), 0)), dims), x.device)
+
+
+def _xp(t):
+    from ember._backend import xp_of
+
+    return xp_of(t.device)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """Product over one dim or all (torch.prod); ints and bools multiply in int64."""
+    if dtype is not None:
+        input = input.to(dtype)
+    return ProdBackward0(reduce_dims(dim, input.ndim), keepdim).apply(input)
+
+
+# -- max / min ---------------------------------------------------------------------------------
+
+_max_type = collections.namedtuple("max", ["values", "indices"])
+_min_type = collections.namedtuple("min", ["values", "indices"])
+
+
+class MaxBackward1(Op):
+    """Full max/min: the gradient is shared evenly among tied maxima (amax/amin too)."""
+
+    promote = "keep"
+    reducer = "max"
+
+    def __init__(self, dims=None, keepdim=False):
+        self.dims, self.keepdim = dims, keepdim
+
+    def forward(self, x):
+        if x.size == 0 and self.dims is None:
+            raise RuntimeError(f"{self.reducer}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
+        out = getattr(x, self.reducer)(axis=self.dims, keepdims=self.keepdim)
+        self.save(x, out)
+        return out
+
+    def backward(self, g):
+        x, out = self.saved
+        dims = self.dims if self.dims is not None else tuple(range(x.ndim))
+        shape = self._input_meta[0][0]
+        hits = (x == _expand_grad(out, dims, self.keepdim, shape)).to(g.dtype)
+        count = _expand_grad(hits.sum(dims, keepdim=True), dims, True, shape)
+        return _expand_grad(g, dims, self.keepdim, shape) * hits / count
+
+
+class MinBackward1(MaxBackward1):
+    reducer = "min"
+
+
+class AmaxBackward0(MaxBackward1):
+    pass
+
+
+class AminBackward0(MinBackward1):
+    pass
+
+
+class MaxBackward0(Op):
+    """max/min along a dim: values and indices; the gradient goes to the index chosen."""
+
+    promote = "keep"
+    reducer = "max"
+
+    def __init__(self, dim, keepdim):
+        self.dim, self.keepdim = dim, keepdim
+
+    def forward(self, x):
+        if x.shape and x.shape[self.dim] == 0 if x.ndim else False:
+            raise IndexError(f"{self.reducer}(): Expected reduction dim {self.dim} to have "
+                             "non-zero size.")
+        xp, axis = self.xp, self.dim if x.ndim else None
+        arg = getattr(xp, "arg" + self.reducer)(x, axis=axis, keepdims=True)
+        values = xp.take_along_axis(x, arg, axis) if x.ndim else x.copy()
+        if x.ndim and x.dtype.kind in "fc":
+            # NOTE: torch propagates NaN: a slice holding NaN has NaN as its max, index of the NaN
+            nan_arg = xp.argmax(xp.isnan(x), axis=axis, keepdims=True)
+            has_nan = xp.take_along_axis(xp.isnan(x), nan_arg, axis)
+            arg = xp.where(has_nan, nan_arg, arg)
+            values = xp.take_along_axis(x, arg, axis)
+        if not self.keepdim and x.ndim:
+            arg, values = arg.squeeze(axis), values.squeeze(axis)
+        self.arg = arg if self.keepdim or not x.ndim else xp.expand_dims(arg, axis)
+        return values, arg.astype(xp.int64).reshape(values.shape)
+
+    def backward(self, g, _g_indices=None):
+        from ember._tensor import Tensor
+
+        shape = self._input_meta[0][0]
+        if not shape:
+            return g
+        xp = _xp(g)
+        mask = xp.zeros(shape, dtype=bool)
+        xp.put_along_axis(mask, self.arg, True, self.dim)
+        g = _expand_grad(g, (self.dim,), self.keepdim, shape)
+        return g * Tensor._make(mask, g.device)
+
+
+class MinBackward0(MaxBackward0):
+    reducer = "min"
+
+
+def _extreme(input, dim_or_other, keepdim, full_op, dim_op, pair_fn, result_type):
+    from ember._tensor import Tensor
+
+    if dim_or_other is None:
+        return full_op().apply(input)
+    if isinstance(dim_or_other, Tensor):
+        return pair_fn(input, dim_or_other)
+    dim = wrap_dim(dim_or_other, input.ndim)
+    values, indices = dim_op(dim, keepdim).apply(input)
+    return result_type(values, indices)
+
+
+def max(input, dim=None, keepdim=False, *, out=None):
+    """max(t), max(t, dim, keepdim) -> (values, indices), or max(t, other) (torch.max)."""
+    from ember._ops.pointwise import maximum
+
+    return _extreme(input, dim, keepdim, MaxBackward1, MaxBackward0, maximum, _max_type)
+
+
+def min(input, dim=None, keepdim=False, *, out=None):
+    """min(t), min(t, dim, keepdim) -> (values, indices), or min(t, other) (torch.min)."""
+    from ember._ops.pointwise import minimum
+
+    return _extreme(input, dim, keepdim, MinBackward1, MinBackward0, minimum, _min_type)
+
+
+def amax(input, dim=(), keepdim=False):
+    """Max over dims (all when empty), gradient shared among ties (torch.amax)."""
+    return AmaxBackward0(reduce_dims(dim if dim != () else None, input.ndim),
+                         keepdim).apply(input)
+
+
+def amin(input, dim=(), keepdim=False):
+    """Min over dims (all when empty), gradient shared among ties (torch.amin)."""
+    return AminBackward0(reduce_dims(dim if dim != () else None, input.ndim),
+                         keepdim).apply(input)
+
+
+class _ArgReduce(Op):
+    promote = "keep"
+    differentiable = False
+
+    def __init__(self, name, dim, keepdim):
+        self.np_name, self.dim, self.keepdim = name, dim, keepdim
+
+    def forward(self, x):
+        if x.size == 0:
+            raise RuntimeError(f"{self.np_name}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0.")
+        fn = getattr(self.xp, self.np_name)
+        if self.dim is None:
+            out = fn(x.reshape(-1))
+            return self.xp.asarray(out).reshape((1,) * x.ndim if self.keepdim else ())
+        return fn(x, axis=self.dim, keepdims=self.keepdim)
+
+
+def argmax(input, dim=None, keepdim=False):
+    """Index of the max, flat when dim is None (torch.argmax)."""
+    dim = None if dim is None else wrap_dim(dim, input.ndim)
+    return _ArgReduce("argmax", dim if input.ndim else None, keepdim).apply(input).long()
+
+
+def argmin(input, dim=None, keepdim=False):
+    """Index of the min, flat when dim is None (torch.argmin)."""
+    dim = None if dim is None else wrap_dim(dim, input.ndim)
+    return _ArgReduce("argmin", dim if input.ndim else None, keepdim).apply(input).long()
+
+
+# -- norms and statistics ----------------------------------------------------------------------
+
+
+class LinalgVectorNormBackward0(_Reduction):
+    promote = "keep"
+    silent_fp = True
+
+    def __init__(self, ord, dims, keepdim):
+        super().__init__(dims, keepdim)
+        self.ord = ord
+
+    def forward(self, x):
+        xp, a = self.xp, self.xp.abs(x)
+        p = self.ord
+        if p == math.inf:
+            out = a.max(axis=self.dims, keepdims=self.keepdim) if a.size else a.sum(self.dims)
+        elif p == -math.inf:
+            out = a.min(axis=self.dims, keepdims=self.keepdim)
+        elif p == 0:
+            out = (a != 0).sum(axis=self.dims, keepdims=self.keepdim).astype(a.dtype)
+        elif p == 2:
+            out = xp.sqrt((a * a).sum(axis=self.dims, keepdims=self.keepdim))
+        else:
+            out = (a ** p).sum(axis=self.dims, keepdims=self.keepdim) ** (1.0 / p)
+        out = out.astype(a.dtype, copy=False)
+        self.save(x, out)
+        return out
+
+    def backward(self, g):
+        from ember._ops.pointwise import where
+
+        x, norm = self.saved
+        shape, p = self._input_meta[0][0], self.ord
+        g = _expand_grad(g, self.dims, self.keepdim, shape)
+        norm = _expand_grad(norm, self.dims, self.keepdim, shape)
+        if p == 0:
+            return g * 0
+        if p in (math.inf, -math.inf):
+            hits = (x.abs() == norm).to(g.dtype)
+            count = _expand_grad(hits.sum(self.dims, keepdim=True), self.dims, True, shape)
+            return g * x.sgn() * hits / count
+        if p == 2:
+            return where(norm == 0, 0.0, g * x / norm)
+        return where(norm == 0, 0.0, g * x.sgn() * x.abs() ** (p - 1) / norm ** (p - 1))
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """Vector p-norm over ``dim`` (all by default); 'fro' is the 2-norm (torch.norm)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input.dtype.category < FLOAT:
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_legacy_type_name(input).split('.')[1][:-6]}")
+    if p == "nuc":
+        raise NotImplementedError("norm(p='nuc') is not supported yet")
+    ord = 2 if p in ("fro", None) else p
+    out = LinalgVectorNormBackward0(ord, reduce_dims(dim, input.ndim), keepdim).apply(input)
+    return out
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance with Bessel's correction by default (torch.var); a composite."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    dims = reduce_dims(dim, input.ndim)
+    count = math.prod(input.shape[d] for d in dims) if input.ndim else 1
+    centered = input - input.mean(dims, keepdim=True)
+    total = (centered * centered.conj()).sum(dims, keepdim=keepdim)
+    if input.is_complex():
+        total = total.real
+    return total / builtins_max(count - correction, 0)
+
+
+def builtins_max(a, b):
+    return a if a > b else b
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Standard deviation, sqrt of var (torch.std)."""
+    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+class _Logical(Op):
+    promote = "keep"
+    differentiable = False
+
+    def __init__(self, name, dims, keepdim):
+        self.np_name, self.dims, self.keepdim = name, dims, keepdim
+
+    def forward(self, x):
+        out = getattr(self.xp, self.np_name)(x, axis=self.dims, keepdims=self.keepdim)
+        return out if x.dtype != self.xp.uint8 else out.astype(self.xp.uint8)
+
+
+def all(input, dim=None, keepdim=False):
+    """True where every element is nonzero; bool (uint8 for uint8 input) as in torch.all."""
+    return _Logical("all", reduce_dims(dim, input.ndim), keepdim).apply(input)
+
+
+def any(input, dim=None, keepdim=False):
+    """True where some element is nonzero (torch.any)."""
+    return _Logical("any", reduce_dims(dim, input.ndim), keepdim).apply(input)
+
+
+class LogsumexpBackward0(_Reduction):
+    promote = "float"
+    silent_fp = True
+
+    def forward(self, x):
+        xp = self.xp
+        peak = x.max(axis=self.dims, keepdims=True) if x.size else xp.zeros((1,) * x.ndim,
+                                                                              x.dtype)
+        peak = xp.where(xp.isfinite(peak), peak, 0)
+        out = xp.log(xp.exp(x - peak).sum(axis=self.dims, keepdims=True)) + peak
+        out = out.astype(x.dtype, copy=False)
+        if not self.keepdim:
+            out = out.reshape([s for i, s in enumerate(out.shape) if i not in self.dims])
+        self.save(x, out)
+        return out
+
+    def backward(self, g):
+        x, out = self.saved
+        shape = self._input_meta[0][0]
+        return (_expand_grad(g, self.dims, self.keepdim, shape)
+                * (x - _expand_grad(out, self.dims, self.keepdim, shape)).exp())
+
+
+def logsumexp(input, dim, keepdim=False):
+    """log(sum(exp(input))) over dim, computed stably (torch.logsumexp)."""
+    return LogsumexpBackward0(reduce_dims(dim, input.ndim), keepdim).apply(input)
+
+
+class CumsumBackward0(Op):
+    promote = "int64_acc"
+
+    def __init__(self, dim):
+        self.dim = dim
+
+    def forward(self, x):
+        return self.xp.cumsum(x, axis=self.dim) if x.ndim else x.copy()
+
+    def backward(self, g):
+        if not g.ndim:
+            return g
+        return g.sum(self.dim, keepdim=True) - g.cumsum(self.dim) + g
+
+
+def cumsum(input, dim, *, dtype=None):
+    """Running sum along dim; ints and bools accumulate in int64 (torch.cumsum)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    return CumsumBackward0(wrap_dim(dim, input.ndim)).apply(input)
+
+
+_ = (BOOL, INT, _dtype)

@@ -1,0 +1,458 @@
+"""Tensor: metadata, Python protocols and one-line methods that call ember._ops (no math here)."""
+
+from __future__ import annotations
+
+import builtins
+import weakref
+
+from ember import _dtype
+from ember._device import CPU
+from ember._device import device as _device_cls
+from ember._dtype import _FROM_NP, FLOAT
+from ember._ops import creation as C
+from ember._ops import index as I
+from ember._ops import linalg as L
+from ember._ops import pointwise as P
+from ember._ops import reduce as R
+from ember._ops import shape as S
+
+
+class _Version:
+    """The version counter, shared by a base tensor and all its views; in-place ops bump it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+class Size(tuple):
+    """torch.Size: a tuple of ints that prints as ``ember.Size([2, 3])``."""
+
+    def __repr__(self):
+        return f"ember.Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, key):
+        out = tuple.__getitem__(self, key)
+        return Size(out) if isinstance(key, slice) else out
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, other))
+
+
+class Tensor:
+    """A multi-dimensional array with autograd, same semantics as torch.Tensor."""
+
+    __slots__ = ("_data", "dtype", "device", "_requires_grad", "_version", "__dict__",
+                 "__weakref__")
+    __array_priority__ = 1000  # ndarray + Tensor comes to Tensor.__radd__
+
+    # rarely-set fields live in __dict__, with these class-level defaults
+    grad = None
+    grad_fn = None
+    _output_nr = 0
+    _base = None
+    _hooks = None
+    _post_acc_hooks = None
+    _retains_grad = False
+    _accumulator = None
+
+    def __new__(cls, *args, **kwargs):
+        return C.legacy_new(cls, *args, **kwargs) if cls is Tensor else object.__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        pass  # all construction happens in __new__ (legacy Tensor(*sizes) / Tensor(data))
+
+    @staticmethod
+    def _make(array, device=CPU):
+        """Wrap a backend array without copying; its dtype becomes the tensor's dtype."""
+        t = object.__new__(Tensor)
+        t._data = array
+        t.dtype = _FROM_NP[array.dtype]
+        t.device = device
+        t._requires_grad = False
+        t._version = _Version()
+        return t
+
+    # -- autograd metadata -----------------------------------------------------------------
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if self.grad_fn is not None:
+            if not value:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to use "
+                    "a computed variable in a subgraph that doesn't require differentiation use "
+                    "var_no_grad = var.detach().")
+            return
+        if value and self.dtype.category < FLOAT:
+            raise RuntimeError("only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    def _grad_accumulator(self):
+        acc = self._accumulator and self._accumulator()
+        if acc is None:
+            from ember.autograd.engine import AccumulateGrad
+
+            acc = AccumulateGrad(self)
+            self._accumulator = weakref.ref(acc)
+        return acc
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Compute gradients of this tensor w.r.t. graph leaves (torch.Tensor.backward)."""
+        from ember.autograd import engine
+
+        engine.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def register_hook(self, hook):
+        from ember.autograd import engine
+
+        return engine.register_tensor_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        from ember.autograd import engine
+
+        return engine.register_post_accumulate_hook(self, hook)
+
+    def retain_grad(self):
+        from ember.autograd import engine
+
+        engine.retain_grad(self)
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def detach(self):
+        """A tensor sharing data and version counter, cut from the graph (torch.Tensor.detach)."""
+        out = Tensor._make(self._data, self.device)
+        out._version = self._version
+        return out
+
+    def detach_(self):
+        if self._base is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn, self._requires_grad = None, False
+        return self
+
+    @property
+    def data(self):
+        out = Tensor._make(self._data, self.device)
+        return out
+
+    @data.setter
+    def data(self, value):
+        self._data, self.dtype, self.device = value._data, value.dtype, value.device
+
+    # -- metadata --------------------------------------------------------------------------
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[S.wrap_dim(dim, self._data.ndim)]
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self.dtype.itemsize
+
+    @property
+    def itemsize(self):
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.size * self.dtype.itemsize
+
+    def stride(self, dim=None):
+        strides = tuple(s // self.dtype.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[S.wrap_dim(dim, self._data.ndim)]
+
+    def storage_offset(self):
+        return S.storage_offset(self)
+
+    def data_ptr(self):
+        return S.data_ptr(self._data)
+
+    def is_contiguous(self, memory_format=None):
+        return S.is_contiguous(self)
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self):
+        return self.device.type == "cpu"
+
+    def is_floating_point(self):
+        return self.dtype.category == FLOAT
+
+    def is_complex(self):
+        return self.dtype.is_complex
+
+    def get_device(self):
+        return -1 if self.device.type == "cpu" else self.device.index
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        from ember._tensor_str import tensor_repr
+
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        if self._data.ndim == 0 and not self._requires_grad:
+            return format(self.item(), spec)
+        return object.__format__(self, spec) if spec else repr(self)
+
+    # -- Python and NumPy interop ------------------------------------------------------------
+
+    def numpy(self, *, force=False):
+        return C.to_numpy(self, force)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.numpy(force=False) if not self._requires_grad else self.detach().numpy()
+        return arr if dtype is None else arr.astype(dtype, copy=False)
+
+    def item(self):
+        return C.item(self)
+
+    def tolist(self):
+        return C.tolist(self)
+
+    def __bool__(self):
+        return builtins.bool(C.scalar_value(self, "Boolean"))
+
+    def __float__(self):
+        return builtins.float(C.scalar_value(self, "float"))
+
+    def __int__(self):
+        return builtins.int(C.scalar_value(self, "int"))
+
+    def __complex__(self):
+        return builtins.complex(C.scalar_value(self, "complex"))
+
+    def __index__(self):
+        return C.index_value(self)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __contains__(self, element):
+        return builtins.bool((self == element).any())
+
+    def __getitem__(self, index):
+        return I.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        I.setitem(self, index, value)
+
+    def __reduce_ex__(self, protocol):
+        return (C.tensor_from_pickle, (C.to_numpy(self.detach(), True), str(self.device),
+                                       self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
+                               "the deepcopy protocol at the moment.")
+        out = Tensor._make(self._data.copy(), self.device)
+        out._requires_grad = self._requires_grad
+        if type(self) is not Tensor:
+            out = type(self)(out, self._requires_grad)
+        memo[id(self)] = out
+        return out
+
+    # -- conversion ------------------------------------------------------------------------
+
+    def to(self, *args, **kwargs):
+        return C.to(self, *args, **kwargs)
+
+    def type(self, dtype=None, non_blocking=False):
+        return C.type_(self, dtype)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None, non_blocking=False):
+        return self.to(_device_cls("cuda", device) if isinstance(device, int) else device or "cuda")
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def bfloat16(self):
+        return self.to(_dtype.bfloat16)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def short(self):
+        return self.to(_dtype.int16)
+
+    def char(self):
+        return self.to(_dtype.int8)
+
+    def byte(self):
+        return self.to(_dtype.uint8)
+
+    def bool(self):
+        return self.to(_dtype.bool)
+
+    def cfloat(self):
+        return self.to(_dtype.complex64)
+
+    def cdouble(self):
+        return self.to(_dtype.complex128)
+
+    def clone(self, *, memory_format=None):
+        return C.clone(self)
+
+    def contiguous(self, memory_format=None):
+        return self if S.is_contiguous(self) else C.clone(self)
+
+    def copy_(self, src, non_blocking=False):
+        return C.copy_(self, src)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        return C.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                        requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return C.empty(*size, **self._new_kwargs(dtype, device, requires_grad))
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return C.zeros(*size, **self._new_kwargs(dtype, device, requires_grad))
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return C.ones(*size, **self._new_kwargs(dtype, device, requires_grad))
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return C.full(size, fill_value, **self._new_kwargs(dtype, device, requires_grad))
+
+    def _new_kwargs(self, dtype, device, requires_grad):
+        return {"dtype": dtype or self.dtype, "device": device or self.device,
+                "requires_grad": requires_grad}
+
+    def zero_(self):
+        return C.fill_(self, 0)
+
+    def fill_(self, value):
+        return C.fill_(self, value)
+
+    # -- pointwise (ember/_ops/pointwise.py) -------------------------------------------------
+    add, sub, mul, div, true_divide = P.add, P.sub, P.mul, P.div, P.true_divide
+    add_, sub_, mul_, div_ = P.add_, P.sub_, P.mul_, P.div_
+    subtract, multiply, divide = P.sub, P.mul, P.div
+    floor_divide, remainder, fmod, pow, pow_ = (P.floor_divide, P.remainder, P.fmod, P.pow,
+                                                P.pow_)
+    neg, negative, neg_, abs, abs_, absolute = P.neg, P.neg, P.neg_, P.abs, P.abs_, P.abs
+    exp, exp_, log, log_, sqrt, sqrt_ = P.exp, P.exp_, P.log, P.log_, P.sqrt, P.sqrt_
+    rsqrt = P.rsqrt
+    log2, log10, log1p, expm1, square = P.log2, P.log10, P.log1p, P.expm1, P.square
+    sin, cos, tan, sign, reciprocal = P.sin, P.cos, P.tan, P.sign, P.reciprocal
+    floor, ceil, round, trunc, frac = P.floor, P.ceil, P.round, P.trunc, P.frac
+    sigmoid, sigmoid_, tanh, tanh_, relu, relu_ = (P.sigmoid, P.sigmoid_, P.tanh, P.tanh_, P.relu,
+                                                   P.relu_)
+    clamp, clamp_, clip, clip_, clamp_min, clamp_max = (P.clamp, P.clamp_, P.clamp, P.clamp_,
+                                                        P.clamp_min, P.clamp_max)
+    maximum, minimum = P.maximum, P.minimum
+    eq, ne, lt, le, gt, ge = P.eq, P.ne, P.lt, P.le, P.gt, P.ge
+    greater, greater_equal, less, less_equal, not_equal = P.gt, P.ge, P.lt, P.le, P.ne
+    logical_and, logical_or, logical_xor, logical_not = (P.logical_and, P.logical_or,
+                                                         P.logical_xor, P.logical_not)
+    bitwise_and, bitwise_or, bitwise_xor, bitwise_not = (P.bitwise_and, P.bitwise_or,
+                                                         P.bitwise_xor, P.bitwise_not)
+    isnan, isinf, isfinite, equal, allclose, isclose = (P.isnan, P.isinf, P.isfinite, P.equal,
+                                                        P.allclose, P.isclose)
+    lerp, addcmul, addcdiv = P.lerp, P.addcmul, P.addcdiv
+
+    __add__, __radd__, __iadd__ = P.add, P.add, P.add_
+    __sub__, __rsub__, __isub__ = P.sub, P.rsub, P.sub_
+    __mul__, __rmul__, __imul__ = P.mul, P.mul, P.mul_
+    __truediv__, __rtruediv__, __itruediv__ = P.div, P.rdiv, P.div_
+    __floordiv__, __rfloordiv__, __ifloordiv__ = P.floor_divide, P.rfloordiv, P.floor_divide_
+    __mod__, __rmod__, __imod__ = P.remainder, P.rremainder, P.remainder_
+    __pow__, __rpow__, __ipow__ = P.pow, P.rpow, P.pow_
+    __neg__, __pos__, __abs__ = P.neg, P.positive, P.abs
+    __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = P.eq, P.ne, P.lt, P.le, P.gt, P.ge
+    __and__, __or__, __xor__, __invert__ = (P.bitwise_and, P.bitwise_or, P.bitwise_xor,
+                                            P.bitwise_not)
+    __rand__, __ror__, __rxor__ = P.bitwise_and, P.bitwise_or, P.bitwise_xor
+    __iand__, __ior__, __ixor__ = P.bitwise_and_, P.bitwise_or_, P.bitwise_xor_
+
+    # -- reductions (ember/_ops/reduce.py) ---------------------------------------------------
+    sum, mean, prod, max, min, amax, amin = R.sum, R.mean, R.prod, R.max, R.min, R.amax, R.amin
+    argmax, argmin, norm, var, std, all, any = (R.argmax, R.argmin, R.norm, R.var, R.std, R.all,
+                                                R.any)
+    logsumexp, cumsum = R.logsumexp, R.cumsum
+
+    # -- linear algebra (ember/_ops/linalg.py) -----------------------------------------------
+    matmul, mm, bmm, mv, dot = L.matmul, L.mm, L.bmm, L.mv, L.dot
+    __matmul__, __rmatmul__ = L.matmul, L.rmatmul
+
+    # -- shape and views (ember/_ops/shape.py) -----------------------------------------------
+    view, reshape, expand, unsqueeze, squeeze = S.view, S.reshape, S.expand, S.unsqueeze, S.squeeze
+    transpose, permute, t = S.transpose, S.permute, S.t
+    T, mT = property(S.T), property(S.mT)
+    # (more shape methods below, one family line each)
+
+    # -- indexing (ember/_ops/index.py) ------------------------------------------------------
+    # (indexing methods below)
+

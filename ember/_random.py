@@ -1,22 +1,25 @@
 """torch's CPU random number generator, reproduced bit for bit on NumPy arrays.
 
 torch draws everything from one Mersenne Twister (mt19937) stream. NumPy's ``MT19937`` with its
-legacy integer seeding produces the same 32-bit words, so this module only has to reproduce how
-torch's CPU kernels turn those words into samples:
+legacy integer seeding yields the same 32-bit words, so this module only has to repeat how
+torch's CPU kernels turn words into samples:
 
-* ``random()`` is one 32-bit word; ``random64()`` is two words, the first one the high half.
-* a float32 (and float16/bfloat16) uniform keeps the low 24 bits of one word, a float64
-  uniform the low 53 bits of a ``random64()``.
-* every kernel draws serially in element order, so a sampler draws all its words at once and
+* ``random()`` is one word; ``random64()`` is two words, the first one the high half.
+* a float32 (also float16/bfloat16) uniform keeps the low 24 bits of a word, a float64 uniform
+  the low 53 bits of a ``random64()``.
+* kernels draw serially in element order, so a sampler draws all its words at once and
   transforms them with array operations.
 
-Float arithmetic follows torch's AVX2 kernels, which x86 CPUs with AVX2 or AVX-512 run: GCC
-contracts ``a * b + c`` in them into one fused multiply-add, so this module does the same
-(see ``_fma32``/``_fma64``). Nothing here imports the rest of ember; samplers take a shape and a
-NumPy dtype and return NumPy arrays.
+The arithmetic follows torch's AVX2 kernels (the ones x86 CPUs with AVX2 or AVX-512 run), which
+GCC compiled with each ``a * b + c`` fused into one multiply-add; ``_fma32``/``_fma64`` redo
+that. Nothing here imports the rest of ember: samplers take a shape and a NumPy dtype
+(float16/bfloat16 from ml_dtypes included) and return NumPy arrays.
 """
 
+import functools
+import math
 import os
+import warnings
 
 import numpy as np
 
@@ -25,8 +28,8 @@ _N = 624  # words in the mt19937 state
 _INT64_MIN = -(2**63)
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
-# Byte layout of torch.get_rng_state(): the legacy THGenerator struct (its mt19937 words widened
-# to uint64, its Box-Muller fields kept for checkpoints) followed by the float normal cache.
+# Byte layout of torch.get_rng_state(): the legacy THGenerator struct (mt19937 words widened to
+# uint64, Box-Muller fields kept for old checkpoints), then the float normal cache.
 _STATE_LAYOUT = np.dtype({
     "names": ["seed", "left", "seeded", "next", "state", "normal_x", "normal_y", "normal_rho",
               "normal_is_valid", "next_float_normal", "next_float_normal_is_valid"],
@@ -38,29 +41,25 @@ _STATE_LAYOUT = np.dtype({
 
 # ----------------------------------------------------------------------------- float helpers
 
-def _is_reduced(dtype):
-    """float16 and bfloat16: torch samples these in float32 ("opmath") and rounds at the end."""
-    return dtype == np.float16 or dtype.name == "bfloat16"
-
-
 def _opmath(dtype):
+    """torch computes float16/bfloat16 samples in float32 and rounds them at the end."""
     return _F64 if dtype == _F64 else _F32
 
 
 def _cast(values, dtype):
-    """Round samples to `dtype` as C++'s static_cast does: float16/bfloat16 only convert from
-    float, so a double goes through float first (two roundings, like torch)."""
-    if _is_reduced(dtype) and values.dtype == _F64:
+    """static_cast to dtype: float16/bfloat16 only convert from float, so other values go
+    through float32 first (two roundings, as in torch)."""
+    if dtype.name in ("float16", "bfloat16") and values.dtype != _F32:
         values = values.astype(_F32)
     return values.astype(dtype, copy=False)
 
 
 def _fma32(a, b, c):
-    """float32 a*b + c with one rounding, for any inputs.
+    """float32 a*b + c rounded once, for any inputs.
 
-    The product is exact in float64; the sum is rounded to float64 and then to float32. That
-    double rounding can only go wrong when the float64 sum lands exactly halfway between two
-    floats; those (rare) elements are nudged toward the exact sum before the final rounding."""
+    The product is exact in float64 and the sum is rounded to float64, then to float32. That
+    double rounding errs only when the float64 sum lands exactly halfway between two floats;
+    such elements are nudged toward the exact sum first."""
     p = np.multiply(a, b, dtype=_F64)
     c = np.asarray(c, _F64)
     s = p + c
@@ -74,209 +73,277 @@ def _fma32(a, b, c):
 
 
 def _fma32_fast(a, b, c):
-    """float32 a*b + c with one rounding, without `_fma32`'s halfway check: used inside the
-    AVX2 log/sincos emulation, where it was checked exhaustively to change no result."""
-    return np.add(np.multiply(a, b, dtype=_F64), c, dtype=_F64).astype(_F32)
-
-
-def _split(a):
-    """Veltkamp split of float64 `a` into two halves whose products are exact."""
-    t = a * 134217729.0  # 2**27 + 1
-    hi = t - (t - a)
-    return hi, a - hi
+    """`_fma32` without the halfway check, for the AVX2 emulation below, where an exhaustive
+    check over all inputs found no halfway case."""
+    t = a.astype(_F64)
+    t *= b
+    t += c
+    return t.astype(_F32)
 
 
 def _fma64(a, b, c):
-    """float64 a*b + c with (almost always) one rounding, from error-free transforms: the
-    product and the sum are split into value + exact error and the errors added back last."""
+    """float64 a*b + c rounded once (up to ties no float64 can see), by error-free
+    transforms: the product and the sum each split into value + exact error."""
     a, b, c = np.asarray(a, _F64), np.asarray(b, _F64), np.asarray(c, _F64)
+    if b.ndim == c.ndim == 0 and b == 1 and c == 0:
+        return a + 0.0  # nothing to round; only -0 becomes +0
     p = a * b
     (ah, al), (bh, bl) = _split(a), _split(b)
     p_err = ((ah * bh - p) + ah * bl + al * bh) + al * bl
     s = p + c
     bb = s - p
-    s_err = (p - (s - bb)) + (c - bb)
-    return s + (s_err + p_err)
+    return s + (((p - (s - bb)) + (c - bb)) + p_err)
+
+
+def _split(a):
+    """Veltkamp split of float64 `a` into halves whose products are exact."""
+    t = a * 134217729.0  # 2**27 + 1
+    hi = t - (t - a)
+    return hi, a - hi
 
 
 # ---------------------------------------------------------------- torch's AVX2 log and sincos
+# torch's float32 normal kernel uses log256_ps and sincos256_ps (Cephes' logf, sinf and cosf in
+# AVX2). The functions below repeat their steps, fusing what GCC fused; products of small
+# integers and short constants are exact, so those steps stay plain float32. Checked against
+# torch on every one of the 2**24 uniforms that can reach them.
 
 _LOG_POLY = np.array([7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1,
                       1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1,
-                      3.3333331174e-1], _F32)
+                      3.3333331174e-1], _F32).astype(_F64)
 _LOG_Q1, _LOG_Q2 = np.float32(-2.12194440e-4), np.float32(0.693359375)
-_SQRT_HALF = np.float32(0.707106781186547524)
-_FOUR_OVER_PI = np.float32(1.27323954473516)
-_MINUS_PI_4 = np.array([-0.78515625, -2.4187564849853515625e-4, -3.77489497744594108e-8], _F32)
-_SIN_POLY = np.array([-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1], _F32)
-_COS_POLY = np.array([2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2], _F32)
+_SQRT_HALF, _FOUR_OVER_PI = np.float32(0.707106781186547524), np.float32(1.27323954473516)
+_PI_4_PARTS = np.array([0.78515625, 2.4187564849853515625e-4, 3.77489497744594108e-8], _F32)
+_SIN_POLY = np.array([-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1], _F32).astype(_F64)
+_COS_POLY = np.array([2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2],
+                     _F32).astype(_F64)
 
 
 def _horner(x, coeffs):
-    """coeffs[0]*x**k + ... by Horner's rule, each step one fused multiply-add."""
-    y = np.full_like(x, coeffs[0])
-    for c in coeffs[1:]:
-        y = _fma32_fast(y, x, c)
+    """float32 polynomial by Horner's rule, each step a fused multiply-add (in float64, then
+    rounded to float32)."""
+    x64 = x.astype(_F64)
+    product = coeffs[0] * x64 + coeffs[1]
+    y = product.astype(_F32)
+    for c in coeffs[2:]:
+        np.multiply(y, x64, out=product)
+        np.add(product, c, out=y, casting="same_kind")
     return y
 
 
 def _log_avx2(x):
-    """log of float32 x in (0, 1], as torch's log256_ps (Cephes' logf in AVX2) computes it."""
+    """log of float32 x in (0, 1], as log256_ps computes it."""
     bits = x.view(np.int32)
     e = ((bits >> 23) - 126).astype(_F32)  # unbiased exponent + 1
     m = ((bits & 0x007FFFFF) | 0x3F000000).view(_F32)  # mantissa scaled into [0.5, 1)
-    small = m < _SQRT_HALF  # keep m in [sqrt(1/2), sqrt(2)) by borrowing one from e
+    small = (m < _SQRT_HALF).astype(_F32)  # keep m in [sqrt(1/2), sqrt(2)): borrow from e
     e -= small
-    m = (m - np.float32(1)) + np.where(small, m, np.float32(0))
+    m = (m - np.float32(1)) + m * small
     z = m * m
-    y = _horner(m, _LOG_POLY) * m
-    y = _fma32_fast(y, z, e * _LOG_Q1)
+    y = _fma32_fast(_horner(m, _LOG_POLY) * m, z, e * _LOG_Q1)
     y -= z * np.float32(0.5)
-    return (m + y) + e * _LOG_Q2
+    y += m
+    y += e * _LOG_Q2
+    return y
 
 
 def _sincos_avx2(x):
-    """(sin x, cos x) of float32 x >= 0, as torch's sincos256_ps (Cephes' sinf/cosf) computes it."""
+    """(sin x, cos x) of float32 x >= 0, as sincos256_ps computes them."""
     j = (x * _FOUR_OVER_PI).astype(np.int32)
-    j = (j + 1) & ~1  # octant, rounded up to even
+    j += 1
+    j &= ~1  # octant, rounded up to even
     jf = j.astype(_F32)
-    for part in _MINUS_PI_4:  # x - j*pi/4 in three pieces, each one fused step
-        x = _fma32_fast(jf, part, x)
+    x = (x - jf * _PI_4_PARTS[0]) - jf * _PI_4_PARTS[1]  # x - j pi/4, pi/4 in three pieces
+    x = _fma32_fast(jf, -_PI_4_PARTS[2], x)
     z = x * x
-    cos_p = _horner(z, _COS_POLY) * z
-    cos_p = _fma32_fast(cos_p, z, -(z * np.float32(0.5))) + np.float32(1)
+    cos_p = _fma32_fast(_horner(z, _COS_POLY) * z, z, -(z * np.float32(0.5))) + np.float32(1)
     sin_p = _fma32_fast(_horner(z, _SIN_POLY) * z, x, x)
-    swap = (j & 2) != 0
-    sin = np.where(swap, cos_p, sin_p)
-    cos = np.where(swap, sin_p, cos_p)
-    np.negative(sin, out=sin, where=(j & 4) != 0)
-    np.negative(cos, out=cos, where=((j - 2) & 4) == 0)
-    return sin, cos
+    # Choose and sign the polynomials with bit operations, as the AVX2 code does.
+    sin_bits, cos_bits = sin_p.view(np.int32), cos_p.view(np.int32)
+    trade = (sin_bits ^ cos_bits) & -((j >> 1) & 1)  # octants 2, 3, 6, 7 swap sin and cos
+    sin = (sin_bits ^ trade) ^ ((j & 4) << 29)
+    cos = (cos_bits ^ trade) ^ ((~(j - 2) & 4) << 29)
+    return sin.view(_F32), cos.view(_F32)
 
 
 def _box_muller_16(u, mean, std):
     """torch's NormalFill16 on rows of 16 uniforms: entries 0-7 give radii, 8-15 angles, and
-    row [a, b] becomes [r cos t, r sin t]. float32 rows use the AVX2 kernel; float64 rows libm."""
-    u1, u2 = 1 - u[:, :8], u[:, 8:]  # 1 - u lies in (0, 1], safe for log
+    row [a, b] becomes [r cos t, r sin t] * std + mean (fused). float32 rows follow the AVX2
+    kernel; float64 rows call libm, as NumPy's float64 log/sin/cos do on x86 without AVX-512."""
     out = np.empty_like(u)
-    if u.dtype == _F32:
-        radius = np.sqrt(np.float32(-2) * _log_avx2(np.ascontiguousarray(u1)))
-        sin, cos = _sincos_avx2(np.float32(2 * np.pi) * u2)
-        fma = _fma32
-    else:
-        radius, theta = np.sqrt(-2 * np.log(u1)), 2 * np.pi * u2
-        sin, cos, fma = np.sin(theta), np.cos(theta), _fma64
-    out[:, :8], out[:, 8:] = radius * cos, radius * sin
+    for start in range(0, len(u), 4096):  # chunks that stay in cache
+        rows, done = u[start:start + 4096], out[start:start + 4096]
+        if u.dtype == _F32:
+            radius = np.sqrt(np.float32(-2) * _log_avx2(np.float32(1) - rows[:, :8]))
+            sin, cos = _sincos_avx2(np.float32(2 * np.pi) * rows[:, 8:])
+        else:
+            radius, theta = np.sqrt(-2 * np.log(1 - rows[:, :8])), 2 * np.pi * rows[:, 8:]
+            sin, cos = np.sin(theta), np.cos(theta)
+        np.multiply(radius, cos, out=done[:, :8])
+        np.multiply(radius, sin, out=done[:, 8:])
     if std == 1 and mean == 0:
-        return out + out.dtype.type(0)  # what fma(x, 1, 0) does: -0 becomes +0
-    return fma(out, std, mean)
-
+        out += 0  # all that fma(x, 1, 0) does: -0 becomes +0
+        return out
+    return (_fma32 if u.dtype == _F32 else _fma64)(out, std, mean)
 
 
 # -------------------------------------------------------------------------- dtype helpers
 
 def _numel(shape):
-    return int(np.prod(shape, dtype=np.int64))
+    return int(math.prod((shape,) if isinstance(shape, int) else shape))
 
 
 def _float_digits(dtype):
-    """Mantissa bits counting the implicit one (std::numeric_limits<T>::digits); None for ints."""
+    """Mantissa bits with the implicit one (std::numeric_limits<T>::digits); None for ints."""
     return {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}.get(dtype.name)
 
 
+@functools.cache
 def _dtype_limits(dtype):
-    """(lowest, max) of a dtype as Python numbers."""
+    """(lowest, max) of dtype as Python numbers; uint64 stops at int64's max, as in torch."""
     if dtype == np.bool_:
         return 0, 1
-    if dtype.name == "bfloat16":  # np.finfo does not know ml_dtypes' bfloat16; 0x7F7F is its max
+    if dtype.name == "bfloat16":  # np.finfo does not know bfloat16; 0x7F7F is its largest
         top = float(np.array(0x7F7F, np.uint16).view(dtype).astype(_F32))
         return -top, top
     if _float_digits(dtype):
         return float(np.finfo(dtype).min), float(np.finfo(dtype).max)
-    return int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
+    return int(np.iinfo(dtype).min), min(int(np.iinfo(dtype).max), 2**63 - 1)
 
 
-def _to_int64(value, dtype):
-    """int64 -> dtype -> int64, as static_cast does it (float16/bfloat16 via float)."""
-    return int(_cast(np.array([value], np.int64), dtype).astype(np.float64)[0])
+def _round_int(value, dtype):
+    """int64 -> dtype -> int64 as static_cast does it on x86, where an overflow gives INT64_MIN."""
+    with np.errstate(over="ignore"):
+        back = float(_cast(np.array([value], np.int64), dtype).astype(_F64)[0])
+    return int(back) if abs(back) < 2.0**63 else _INT64_MIN
 
 
-def _adjust_from(low, digits, dtype):
-    """torch's update_from: if low + 1 rounds below low in a float dtype, move low up to the
-    next representable value so that the range holds only values the dtype can return."""
-    rounded = _to_int64(low + 1, dtype)
+def _float_range(low, high, dtype):
+    """torch's update_from/update_to: in a float dtype, pull low up and high down until low + 1
+    and high - 1 do not round past them, so every drawn integer survives the cast."""
+    digits = _float_digits(dtype)
+    rounded = _round_int(low + 1, dtype)
     if rounded < low:
-        low = rounded + (1 << (abs(low + 1).bit_length() - 1 - digits + 1))
-    return low
-
-
-def _adjust_to(high, digits, dtype):
-    """torch's update_to, the mirror image of `_adjust_from` for the exclusive upper bound."""
-    rounded = _to_int64(high - 1, dtype)
-    if rounded >= high:
-        high = rounded - (1 << (abs(high - 1).bit_length() - 1 - digits + 1))
-    return high
+        low = rounded + (1 << (abs(low + 1).bit_length() - digits))
+    if high is not None and (rounded := _round_int(high - 1, dtype)) >= high:
+        high = rounded - (1 << (abs(high - 1).bit_length() - digits))
+    return low, high
 
 
 def _check_bounds(low, high_inclusive, dtype):
     """torch's check_from_to_in_range: both ends must fit the dtype."""
-    if dtype.kind == "u" and dtype.itemsize > 1:
-        raise RuntimeError(f"random_ is not implemented for {dtype}")
     lowest, top = _dtype_limits(dtype)
+    digits = _float_digits(dtype)
     for value, name in ((low, "from"), (high_inclusive, "to - 1")):
         if not lowest <= value <= top:
             raise RuntimeError(f"{name} is out of bounds for {dtype}")
+        if digits and abs(value) > 2**digits:
+            warnings.warn(f"{name} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision "
+                          f"limitations {dtype} can support discrete uniform distribution only "
+                          "within this range.", stacklevel=4)
+
+
+def _int_range(dtype, low, high):
+    """torch's random_from_to checks and bounds: returns (low, number of values)."""
+    if high is not None and not low < high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}")
+    digits = _float_digits(dtype)
+    if digits:
+        low, high = _float_range(low, high, dtype)
+        if high is not None and not low < high:
+            raise RuntimeError("random_ expects 'from' casted to dtype to be less than 'to' "
+                               f"casted to dtype, but got from={low} >= to={high}")
+    if high is not None:
+        top = high - 1
+    elif digits:
+        top = min(2**digits, 2**63 - 1)
+        if not low < top:
+            raise RuntimeError("random_ expects 'from' casted to dtype to be less than or equal "
+                               f"to 'to_inc' casted to dtype, but got from={low} > to_inc={top}")
+    else:  # uint64's max is -1 as an int64, which the bounds check then rejects
+        top = -1 if dtype == np.uint64 else _dtype_limits(dtype)[1]
+    _check_bounds(low, top, dtype)
+    return low, top - low + 1
+
+
+def _check_randperm_size(n, dtype):
+    """torch's check_supported_max_int_with_precision: every index must be exact in dtype."""
+    limit = {"float16": (2**11 + 1, "2049 for Half"), "float32": (2**24 + 1, "2^24+1 for Float"),
+             "float64": (2**53 + 1, "2^53+1 for Double")}.get(dtype.name)
+    if limit and n > limit[0]:
+        raise RuntimeError(f"n cannot be greater than {limit[1]} type.")
+    if dtype.kind in "iu" and n - 1 > np.iinfo(dtype).max:
+        raise RuntimeError(f"value cannot be converted to type {dtype}_t without overflow")
+
+
+# ------------------------------------------------------------------ shuffles without a loop
+
+def _previous_and_last(values, size):
+    """For each i, the largest k < i with values[k] == values[i] (or -1); and for each v in
+    range(size), the largest k with values[k] == v (or -1). One sort."""
+    n = len(values)
+    order = np.argsort(values * n + np.arange(n))  # by value, then index (keys are distinct)
+    same = values[order[1:]] == values[order[:-1]]
+    previous = np.full(n, -1)
+    previous[order[1:][same]] = order[:-1][same]
+    last = np.full(size, -1)
+    ends = order[np.append(~same, True)]
+    last[values[ends]] = ends
+    return previous, last
+
+
+def _follow(pointer):
+    """Resolve chains i -> pointer[i] -> ... to their ends (pointer[r] == r) by pointer jumping."""
+    while not np.array_equal(nxt := pointer[pointer], pointer):
+        pointer = nxt
+    return pointer
 
 
 def _forward_shuffle(targets):
-    """The permutation left by torch's Fisher-Yates loop `for i: swap(a[i], a[targets[i]])`
-    (targets[i] >= i) on a = arange(n), computed without a loop over the swaps.
-
-    Position i is final after step i and then holds what position targets[i] held just before
-    it. A position p >= i holds, before step i, the value that the last earlier step aiming at p
-    left there (that step's own a[k]), or p itself if no step aimed at it. Those "last writer"
-    lookups are one sort and binary search; the chains "value a step carried in was carried in
-    by an earlier step" are resolved by pointer jumping."""
+    """The permutation left by `for i < n - 1: swap(a[i], a[targets[i]])` (targets[i] >= i) on
+    a = arange(n). After step i, a[i] is final: what a[targets[i]] held just before. Before step
+    i, a position p >= i holds what the last earlier step aiming at p carried there (that step's
+    own a[k]), or p if none did; `_follow` resolves those chains."""
     n = len(targets) + 1
-    steps = np.arange(n - 1)
-    order = np.lexsort((steps, targets))
-    keys = targets[order] * n + steps[order]
-
-    def last_writer(pos, before):  # last step k < before with targets[k] == pos, else -1
-        idx = np.searchsorted(keys, pos * n + before) - 1
-        hit = (idx >= 0) & (keys[np.maximum(idx, 0)] // n == pos)
-        return np.where(hit, order[np.maximum(idx, 0)], -1)
-
-    everything = np.arange(n)
-    held = last_writer(everything, everything)  # a[i] just before step i came from step held[i]
-    carried = np.where(held < 0, everything, held)
-    while True:  # follow the chains back to positions nobody wrote: their value is their index
-        nxt = carried[carried]
-        if np.array_equal(nxt, carried):
-            break
-        carried = nxt
-    writer = last_writer(np.append(targets, n - 1), everything)
-    return np.where(writer < 0, np.append(targets, n - 1), carried[np.maximum(writer, 0)])
+    steps = np.arange(n)
+    previous, last = _previous_and_last(targets, n)
+    own = last[:-1] == steps[:-1]  # a step aiming at itself swaps nothing
+    held = last.copy()  # held[p]: the last step k < p that left its a[k] at p
+    held[:-1][own] = previous[last[:-1][own]]
+    start = _follow(np.where(held < 0, steps, held))  # a[p] just before step p is start[p]
+    return np.append(np.where(previous >= 0, start[previous], targets), start[-1])
 
 
-# ------------------------------------------------------------------------------- the generator
+def _inside_out(picks):
+    """The permutation left by `for i: a[i] = a[picks[i]]; a[picks[i]] = i` (picks[i] <= i).
+    a[p] ends as the last i > p with picks[i] == p; failing that, as what step p copied in:
+    p itself, the last earlier i put at picks[p], or (a chain) what step picks[p] copied."""
+    steps = np.arange(len(picks))
+    previous, last = _previous_and_last(picks, len(picks))
+    terminal = (picks == steps) | (previous > picks)
+    copied = np.where(picks == steps, steps, previous)
+    start = _follow(np.where(terminal, steps, picks))
+    return np.where(last > steps, last, copied[start])
+
+
+# ------------------------------------------------------------------------------ the generator
 
 class Generator:
-    """A CPU generator that matches torch.Generator('cpu') word for word and sample for sample.
+    """A CPU generator matching torch.Generator('cpu') word for word and sample for sample.
 
-    Seeding, get_state/set_state (in torch's 5056-byte layout) and every sampler behave like
-    their torch counterparts; each sampler's docstring names the torch call it reproduces."""
+    Seeding and get_state/set_state (torch's 5056-byte layout) behave like torch's; each
+    sampler's docstring names the torch call it reproduces."""
 
     def __init__(self, seed=DEFAULT_SEED):
         self._bits = np.random.MT19937()
-        self._words_source = np.random.Generator(self._bits)  # hands out uint32 words as they are
         self.manual_seed(seed)
 
     # ---------------------------------------------------------------------- seed and state
 
     def manual_seed(self, seed):
-        """Seed like torch.manual_seed: negative seeds wrap to uint64, mt19937 uses the low 32
-        bits, and the cached normal samples are dropped."""
+        """Seed like torch.manual_seed: a negative seed wraps to uint64, mt19937 takes the low
+        32 bits, and the cached normal samples are dropped."""
         seed = int(seed)
         if not -(2**63) <= seed < 2**64:
             raise ValueError("Overflow when unpacking long long")
@@ -300,7 +367,7 @@ class Generator:
         mt = self._bits.state["state"]
         state = np.zeros((), _STATE_LAYOUT)
         state["seed"], state["seeded"], state["state"] = self._seed, 1, mt["key"]
-        state["left"] = _N + 1 - mt["pos"]  # torch counts words left, NumPy the next index
+        state["left"] = _N + 1 - mt["pos"]  # torch counts the words left, NumPy the next index
         state["next"] = 0 if self._fresh else mt["pos"]
         if self._next_double is not None:
             state["normal_y"], state["normal_is_valid"] = self._next_double, 1
@@ -309,7 +376,7 @@ class Generator:
         return np.frombuffer(state.tobytes(), np.uint8).copy()
 
     def set_state(self, new_state):
-        """Restore a state from get_state() or from torch.get_rng_state().numpy()."""
+        """Restore a state from get_state() or torch.get_rng_state().numpy()."""
         new_state = np.asarray(new_state)
         if new_state.dtype != np.uint8:
             raise TypeError(f"expected a uint8 (torch.ByteTensor) state, but got {new_state.dtype}")
@@ -320,9 +387,9 @@ class Generator:
         left, nxt = int(state["left"]), int(state["next"])
         if not (state["seeded"] and 0 < left <= _N and nxt <= _N):
             raise RuntimeError("Invalid mt19937 state")
-        if left != 1 and left + nxt != _N + 1:  # torch never writes such a state itself
+        if left != 1 and left + nxt != _N + 1:  # torch itself never writes such a state
             raise RuntimeError("unsupported mt19937 state: expected left + next == 625")
-        key = state["state"].astype(np.uint32)  # torch stores the 32-bit words widened to 64
+        key = state["state"].astype(np.uint32)  # torch widens the 32-bit words to 64 bits
         self._bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": _N + 1 - left}}
         self._seed, self._fresh = int(state["seed"]), nxt == 0
         self._next_double = float(state["normal_y"]) if state["normal_is_valid"] else None
@@ -332,27 +399,31 @@ class Generator:
     # --------------------------------------------------------------------------- raw draws
 
     def _words(self, n):
-        """n calls of torch's random(): 32-bit words."""
+        """n calls of torch's random(): uint32 words."""
         if n:
             self._fresh = False
-        return self._words_source.integers(0, 2**32, size=n, dtype=np.uint32)
+        return self._bits.random_raw(n).astype(np.uint32)  # mt19937's outputs, widened
 
     def _words64(self, n):
-        """n calls of torch's random64(): two words each, the first one the high half."""
+        """n calls of torch's random64(): two words each, the first the high half."""
         w = self._words(2 * n).astype(np.uint64)
         return (w[0::2] << np.uint64(32)) | w[1::2]
 
     def _uniform(self, n, opmath):
-        """n uniforms in [0, 1) in float32 (24 bits of a word) or float64 (53 bits of a
-        random64), as torch's uniform_real_distribution(0, 1)."""
+        """n uniforms in [0, 1): float32 from 24 bits of a word, float64 from 53 bits of a
+        random64() (torch's uniform_real_distribution(0, 1))."""
         if opmath == _F64:
             w = self._words(2 * n).reshape(n, 2)
             return (w[:, 0] & 0x1FFFFF).astype(_F64) * 2.0**-21 + w[:, 1].astype(_F64) * 2.0**-53
-        return (self._words(n) & 0xFFFFFF).view(np.int32).astype(_F32) * np.float32(2.0**-24)
+        words = self._words(n)
+        words &= 0xFFFFFF
+        u = words.view(np.int32).astype(_F32)
+        u *= np.float32(2.0**-24)
+        return u
 
     def _normal_serial(self, n):
         """n standard normals from torch's per-element normal_distribution<double>: Box-Muller
-        on two float64 uniforms gives r cos t now and caches r sin t for the next call."""
+        on two float64 uniforms returns r cos t and caches r sin t for the next sample."""
         out = np.empty(n)
         start = 0
         if n and self._next_double is not None:
@@ -367,24 +438,26 @@ class Generator:
         return out
 
     def _normal_blocks(self, n, dtype, mean, std):
-        """torch's normal_fill (n >= 16): n uniforms turned into normals 16 at a time; when n is
-        not a multiple of 16, 16 fresh uniforms redo the last 16 positions."""
+        """torch's normal_fill (n >= 16): normals 16 at a time; if 16 does not divide n, 16
+        fresh uniforms redo the last 16 places. float32/float64 draw all n uniforms before
+        those 16, float16/bfloat16 only the whole rows."""
         opmath = _opmath(dtype)
         tail = n % 16
-        u = self._uniform(n + (16 if tail else 0), opmath)
+        drawn = n if dtype == opmath else n - tail
+        u = self._uniform(drawn + (16 if tail else 0), opmath)
         rows = u[: n - tail].reshape(-1, 16)
         if tail:
-            rows = np.concatenate([rows, u[n:].reshape(1, 16)])
+            rows = np.concatenate([rows, u[drawn:].reshape(1, 16)])
         z = _box_muller_16(rows, opmath.type(mean), opmath.type(std)).ravel()
-        if tail:  # the extra row's results overwrite the last 16 positions
+        if tail:
             z = np.concatenate([z[: n - 16], z[-16:]])
         return _cast(z, dtype)
 
-    # ------------------------------------------------------------------------ floating point
+    # ------------------------------------------------------------------------ continuous
 
     def uniform(self, shape, dtype=np.float32, low=0.0, high=1.0):
         """torch.rand / Tensor.uniform_(low, high): fma(u, high - low, low) in float32 (float64
-        for float64), rounded to dtype; a value that rounds up to `high` becomes `low`."""
+        for float64), cast to dtype; a value that rounds up to `high` becomes `low`."""
         dtype = np.dtype(dtype)
         lowest, top = _dtype_limits(dtype)
         for value, name in ((low, "from"), (high, "to")):
@@ -394,35 +467,35 @@ class Generator:
             raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                                f"from={low} > to={high}")
         if high - low > top:
-            raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{dtype}>::max(), "
-                               f"but found to={high} and from={low} which result in to-from to "
-                               f"exceed the limit")
+            raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{dtype}>::max(),"
+                               f" but found to={high} and from={low} which result in to-from to "
+                               "exceed the limit")
         opmath = _opmath(dtype)
         u = self._uniform(_numel(shape), opmath)
         lo, hi = opmath.type(low), opmath.type(high)
         if (lo, hi) != (0, 1):
             u = (_fma64 if opmath == _F64 else _fma32)(u, hi - lo, lo)
         out = _cast(u, dtype)
-        out[out == _cast(np.array([high]), dtype)[0]] = _cast(np.array([low]), dtype)[0]
+        out[out == _cast(np.array([high]), dtype)] = _cast(np.array([low]), dtype)
         return out.reshape(shape)
 
     def normal(self, shape=None, dtype=np.float32, mean=0.0, std=1.0):
-        """torch.randn / Tensor.normal_(mean, std) for scalar mean and std: 16 or more elements
-        take torch's block kernel, fewer its per-element sampler (which caches a sample).
+        """torch.randn / Tensor.normal_(mean, std): 16 or more elements take torch's block
+        kernel, fewer its per-element sampler (which keeps a cached sample between calls).
 
         An array mean or std gives torch.normal's tensor overloads: normal_(0, std) then
         `+ mean` when only mean is an array, else normal_(0, 1) then `* std + mean`, each a
-        separate op in dtype. `shape` then defaults to the broadcast shape of mean and std."""
+        separate op in dtype; shape defaults to the broadcast shape of mean and std."""
         dtype = np.dtype(dtype)
         if isinstance(mean, np.ndarray) or isinstance(std, np.ndarray):
             return self._normal_array_args(shape, dtype, mean, std)
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        shape = () if shape is None else shape
         n = _numel(shape)
         if n >= 16:
             return self._normal_blocks(n, dtype, mean, std).reshape(shape)
-        z = _fma64(self._normal_serial(n), std, mean) + 0.0
-        return _cast(z, dtype).reshape(shape)
+        return _cast(_fma64(self._normal_serial(n), std, mean), dtype).reshape(shape)
 
     def _normal_array_args(self, shape, dtype, mean, std):
         mean_a, std_a = np.asarray(mean), np.asarray(std)
@@ -444,109 +517,152 @@ class Generator:
     def exponential(self, shape, dtype=np.float32, lambd=1.0):
         """Tensor.exponential_(lambd): -1/lambd * log1p(-u) on float64 uniforms."""
         dtype = np.dtype(dtype)
-        if not _float_digits(dtype):
-            raise RuntimeError("Exponential distribution is a continuous probability distribution."
-                               f" dtype must be a floating point but you specified {dtype}")
+        _check_continuous("Exponential", dtype)
         if not lambd > 0:
             raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
         u = self._uniform(_numel(shape), _F64)
         return _cast((-1.0 / lambd) * np.log1p(-u), dtype).reshape(shape)
-
-    def geometric(self, shape, dtype, p):
-        """Tensor.geometric_(p): ceil(log(u) / log1p(-p)) on float64 uniforms."""
-        if not 0 < p < 1:
-            raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
-        u = self._uniform(_numel(shape), _F64)
-        with np.errstate(divide="ignore"):  # u == 0 gives inf, as in torch
-            return _cast(np.ceil(np.log(u) / np.log1p(-p)), np.dtype(dtype)).reshape(shape)
 
     def cauchy(self, shape, dtype=np.float32, median=0.0, sigma=1.0):
         """Tensor.cauchy_(median, sigma): fma(sigma, tan(pi (u - 0.5)), median) in float64."""
         dtype = np.dtype(dtype)
         if not sigma > 0:
             raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
-        if not _float_digits(dtype):
-            raise RuntimeError("Cauchy distribution is a continuous probability distribution. "
-                               f"dtype must be a floating point but you specified {dtype}")
+        _check_continuous("Cauchy", dtype)
         u = self._uniform(_numel(shape), _F64)
         return _cast(_fma64(sigma, np.tan(np.pi * (u - 0.5)), median), dtype).reshape(shape)
 
-    # ------------------------------------------------------------------------------ integers
+    # ------------------------------------------------------------------------------ discrete
+
+    def geometric(self, shape, dtype, p):
+        """Tensor.geometric_(p): ceil(log(u) / log1p(-p)) on float64 uniforms."""
+        if np.dtype(dtype) == np.bool_ and _numel(shape):
+            raise NotImplementedError("\"geometric_cpu\" not implemented for 'Bool'")
+        if not 0 < p < 1:
+            raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+        u = self._uniform(_numel(shape), _F64)
+        with np.errstate(divide="ignore"):  # u == 0 gives inf, as in torch
+            return _cast(np.ceil(np.log(u) / np.log1p(-p)), np.dtype(dtype)).reshape(shape)
+
+    def bernoulli(self, p, shape=None, dtype=None):
+        """A scalar p is Tensor.bernoulli_(p): float64 uniforms (random64) compared with p.
+        An array p is torch.bernoulli(p) / Tensor.bernoulli_(p): float64 p is compared with
+        float64 uniforms, other float p with float32 uniforms (one word each). shape defaults
+        to p's shape, dtype to p's dtype (float32 for a scalar p)."""
+        if not isinstance(p, np.ndarray):
+            if not 0 <= p <= 1:
+                raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+            u = self._uniform(_numel(shape), _F64)
+            return (u < p).astype(dtype or _F32).reshape(shape)
+        shape = p.shape if shape is None else tuple(shape)
+        opmath = _F64 if p.dtype == _F64 else _F32
+        probs = np.broadcast_to(p, shape).astype(opmath).ravel()
+        if not ((probs >= 0) & (probs <= 1)).all():
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+        u = self._uniform(probs.size, opmath)
+        return (u < probs).astype(dtype or p.dtype).reshape(shape)
 
     def random_(self, shape, dtype=np.int64):
-        """Tensor.random_() with no bounds: [0, 2**mantissa] for floats, [0, max] for ints;
-        int64 and float64 draw random64(), the rest one word (bool keeps its lowest bit)."""
+        """Tensor.random_() without bounds: [0, 2**mantissa] for floats, [0, max] for ints
+        (bool keeps a word's lowest bit); int64 and float64 draw random64(), others a word."""
         dtype = np.dtype(dtype)
         if dtype.kind == "u" and dtype.itemsize > 1:
-            raise RuntimeError(f"random_ is not implemented for {dtype}")
+            raise NotImplementedError(f"\"random_kernel_cpu\" not implemented for '{dtype}'")
         n = _numel(shape)
+        words = self._words64(n) if dtype in (np.int64, _F64) else self._words(n).astype(np.uint64)
         digits = _float_digits(dtype)
-        wide = dtype in (np.int64, _F64)
-        words = self._words64(n) if wide else self._words(n).astype(np.uint64)
-        if dtype == np.bool_:
-            modulus = 2
-        else:
-            modulus = 2**digits + 1 if digits else _dtype_limits(dtype)[1] + 1
+        modulus = 2**digits + 1 if digits else _dtype_limits(dtype)[1] + 1
         return _cast(words % np.uint64(modulus), dtype).reshape(shape)
 
     def random_int(self, shape, dtype, low, high=None):
-        """torch.randint(low, high) / Tensor.random_(low, high): (word % range) + low, with a
-        random64() per element once the range reaches 2**28. high=None means Tensor.random_(low):
-        up to the dtype's max (2**mantissa for floats); low=-2**63 then covers all 64 bits."""
-        dtype = np.dtype(dtype)
-        n = _numel(shape)
+        """torch.randint(low, high) / Tensor.random_(low, high): word % (high - low) + low, with
+        random64() per element once the range reaches 2**28. high=None is Tensor.random_(low,
+        None): up to dtype's max (2**mantissa for floats), and all 64 bits when low=-2**63."""
+        dtype, n = np.dtype(dtype), _numel(shape)
         if high is None and low == _INT64_MIN:
-            if dtype not in (np.int64, _F64, _F32) and dtype.name != "bfloat16":
+            if n and dtype in (np.float16, np.bool_):  # torch does not even compile these
+                name = "Half" if dtype == np.float16 else "Bool"
+                raise NotImplementedError(
+                    f"\"random_full_64_bits_range_kernel_cpu\" not implemented for '{name}'")
+            if n and dtype not in (np.int64, _F64, _F32) and dtype.name != "bfloat16":
                 raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, "
                                    "double, float and bfloat16")
             return _cast(self._words64(n).view(np.int64), dtype).reshape(shape)
-        low, span = self._int_range(dtype, int(low), high)
-        words = self._words64(n) if span >= 2**28 else self._words(n).astype(np.uint64)
-        values = words % np.uint64(span) + np.uint64(low % 2**64)  # wraps like torch's uint64
-        return _cast(values.view(np.int64), dtype).reshape(shape)
-
-    @staticmethod
-    def _int_range(dtype, low, high):
-        """torch's random_from_to checks: returns (low, number of values)."""
-        digits = _float_digits(dtype)
-        if high is not None:
-            high = int(high)
-            if not low < high:
-                raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
-                                   f"from={low} >= to={high}")
-            if digits:
-                low, high = _adjust_from(low, digits, dtype), _adjust_to(high, digits, dtype)
-                if not low < high:
-                    raise RuntimeError("random_ expects 'from' casted to dtype to be less than "
-                                       f"'to' casted to dtype, but got from={low} >= to={high}")
-            _check_bounds(low, high - 1, dtype)
-            return low, high - low
-        if digits:
-            high_inclusive = min(2**digits, 2**63 - 1)
-            low = _adjust_from(low, digits, dtype)
-            if not low < high_inclusive:
-                raise RuntimeError("random_ expects 'from' casted to dtype to be less than or "
-                                   f"equal to 'to_inc' casted to dtype, but got from={low} > "
-                                   f"to_inc={high_inclusive}")
-        else:
-            high_inclusive = _dtype_limits(dtype)[1]
-        _check_bounds(low, high_inclusive, dtype)
-        return low, high_inclusive - low + 1
+        low, span = _int_range(dtype, int(low), None if high is None else int(high))
+        if span < 2**28:  # one word each; the sum stays in [low, high), so int64 is exact
+            values = (self._words(n) % np.uint32(span)).astype(np.int64) + low
+        else:  # uint64 arithmetic wraps the way torch's does
+            values = (self._words64(n) % np.uint64(span) + np.uint64(low % 2**64)).view(np.int64)
+        return _cast(values, dtype).reshape(shape)
 
     def randperm(self, n, dtype=np.int64):
-        """torch.randperm(n): below 2**32 / 20, the loop `swap(a[i], a[i + random() % (n - i)])`
-        for i < n - 1; from there on, the inside-out shuffle with random64()."""
-        n = int(n)
+        """torch.randperm(n): for n < 2**32 / 20, `swap(a[i], a[i + random() % (n - i)])` for
+        i < n - 1; beyond, the inside-out shuffle with random64() % (i + 1)."""
+        n, dtype = int(n), np.dtype(dtype)
         if n < 0:
             raise RuntimeError(f"n must be non-negative, got{n}")
-        dtype = np.dtype(dtype)
-        digits = _float_digits(dtype)
-        if (digits and n > 2**digits + 1) or (not digits and n - 1 > _dtype_limits(dtype)[1]):
-            raise RuntimeError(f"n cannot be greater than the maximum value of {dtype}")
+        if dtype == np.bool_:
+            raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
+        _check_randperm_size(n, dtype)
         if n >= (2**32 - 1) // 20:
-            return _cast(self._inside_out_shuffle(n), dtype)
+            picks = self._words64(n) % np.arange(1, n + 1, dtype=np.uint64)
+            return _cast(_inside_out(picks.astype(np.int64)), dtype)
         if n < 2:
             return np.arange(n).astype(dtype)
-        span = np.arange(n, 1, -1, dtype=np.uint64)  # n - i for i < n - 1
-        targets = (self._words(n - 1) % span).astype(np.int64) + np.arange(n - 1)
-        return _cast(_forward_shuffle(targets), dtype)
+        targets = self._words(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)  # % (n - i)
+        return _cast(_forward_shuffle(targets.astype(np.int64) + np.arange(n - 1)), dtype)
+
+    def multinomial(self, probs, num_samples, replacement=False):
+        """torch.multinomial on 1-D or 2-D weights; returns int64 indices. Without replacement
+        torch divides the weights by Exp(1) samples (exponential_ on an array like probs) and
+        takes the top num_samples; with replacement it binary-searches float64 uniforms in each
+        row's normalised running sum."""
+        probs = np.asarray(probs)
+        if probs.ndim not in (1, 2):
+            raise RuntimeError("prob_dist must be 1 or 2 dim")
+        if not _float_digits(probs.dtype):
+            raise RuntimeError("multinomial only supports floating-point dtypes for input, "
+                               f"got: {probs.dtype}")
+        if num_samples <= 0:
+            raise RuntimeError("cannot sample n_sample <= 0 samples")
+        if not replacement and num_samples > probs.shape[-1]:
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                               "replacement")
+        if not replacement:
+            return self._multinomial_topk(probs, num_samples)
+        rows = probs.reshape(-1, probs.shape[-1])
+        out = np.stack([self._multinomial_row(row, num_samples) for row in rows])
+        return out.reshape(probs.shape[:-1] + (num_samples,))
+
+    def _multinomial_topk(self, probs, num_samples):
+        if not (np.isfinite(probs).all() and (probs >= 0).all()):
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if (probs.sum(axis=-1) == 0).any():
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        scores = probs / self.exponential(probs.shape, probs.dtype)
+        if num_samples == 1:
+            return np.argmax(scores, axis=-1, keepdims=True).astype(np.int64)
+        order = np.argsort(-scores.astype(_F64), axis=-1, kind="stable")
+        return order[..., :num_samples].astype(np.int64)
+
+    def _multinomial_row(self, row, num_samples):
+        acc = _opmath(row.dtype)  # float16/bfloat16 rows are summed in float32
+        if not np.isfinite(row.astype(acc)).all() or (row < 0).any():
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry"
+                               " < 0, infinity or NaN)")
+        running = np.cumsum(row.astype(acc), dtype=acc)  # one element after another, like torch
+        if not running[-1] > 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        running /= running[-1]
+        running[-1] = 1
+        return np.searchsorted(running.astype(_F64), self._uniform(num_samples, _F64))
+
+
+def _check_continuous(name, dtype):
+    if not _float_digits(dtype):
+        raise RuntimeError(f"{name} distribution is a continuous probability distribution. "
+                           f"dtype must be a floating point but you specified {dtype}")
+
+
+default_generator = Generator()
+default_generator.seed()  # torch seeds its default CPU generator from the OS at start-up

@@ -237,7 +237,8 @@ def _default_dtype_names() -> tuple[str, str]:
 
 def _grad_fn_name(grad_fn) -> str:
     name = getattr(grad_fn, "name", None)
-    return name() if callable(name) else type(grad_fn).__name__
+    # torch prints C++ nodes without their namespace: <CopySlices>, not torch::autograd::...
+    return name().rsplit("::", 1)[-1] if callable(name) else type(grad_fn).__name__
 
 
 def _suffixes(t, a: np.ndarray) -> list[str]:

@@ -11,7 +11,7 @@ from ember._ops.inplace import inplace_update
 from ember._ops.shape import parse_shape
 
 
-class Generator(getattr(_random, "Generator", object)):  # TEMP-GUARD
+class Generator(_random.Generator):
     """torch.Generator: an independent random stream; state as a uint8 tensor."""
 
     def __init__(self, device="cpu"):
@@ -32,7 +32,8 @@ class Generator(getattr(_random, "Generator", object)):  # TEMP-GUARD
         return self
 
 
-default_generator = Generator() if hasattr(_random, "Generator") else None  # TEMP-GUARD
+default_generator = Generator()
+default_generator.seed()  # as torch's: a fresh non-deterministic seed in every process
 
 
 def _gen(generator):
@@ -119,9 +120,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         if isinstance(std, Tensor) and bool((std < 0).any()):
             raise RuntimeError("normal expects all elements of std >= 0.0")
         like = mean if isinstance(mean, Tensor) else std
-        from ember._ops.shape import broadcast_shapes
+        from ember._ops.shape import broadcast_shape
 
-        shape = broadcast_shapes(*(t.shape for t in (mean, std) if isinstance(t, Tensor)))
+        shape = broadcast_shape(*(t.shape for t in (mean, std) if isinstance(t, Tensor)))
         noise = _finish(gen.normal(tuple(shape), like.dtype.np), like.device, False)
         return noise * std + mean
     if std < 0:

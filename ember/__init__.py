@@ -4,7 +4,14 @@
 namespace: Tensor, dtypes, creation and math functions, grad modes, random seeding.
 """
 
-from ember import _dtype, autograd, cuda  # noqa: E402,I001 - subpackages after the namespace they use
+import warnings as _warnings
+
+# NOTE: torch is silent on division by zero, overflow and invalid values (inf / nan results);
+# NumPy warns. Silence NumPy's floating-point warnings raised inside Ember's ops only: the user's
+# own NumPy code keeps its warnings, and the hot path pays nothing (no errstate per call).
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember\.")
+
+from ember import _dtype, autograd, cuda  # noqa: E402,I001
 from ember._device import device
 from ember._dtype import (
     bfloat16,
@@ -72,6 +79,7 @@ from ember._ops.random import (
     get_rng_state,
     initial_seed,
     manual_seed,
+    multinomial,
     normal,
     rand,
     rand_like,

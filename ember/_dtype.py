@@ -41,7 +41,13 @@ class dtype:
         return {"complex64": float32, "complex128": float64}.get(self.name, self)
 
     def to_complex(self):
-        return {"float32": complex64, "float64": complex128}.get(self.name, self)
+        """The complex dtype a real float meets a complex operand in (as torch's toComplexType).
+
+        Deviation: torch gives float16 complex32 (chalf); NumPy has no such type, so ember uses
+        complex64, as torch does for bfloat16."""
+        if self.name == "float64":
+            return complex128
+        return complex64 if self.category == FLOAT else self
 
     def __repr__(self):
         return f"ember.{self.name}"

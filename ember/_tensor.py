@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import builtins
-import weakref
 
 from ember import _dtype
 from ember._device import CPU
 from ember._device import device as _device_cls
 from ember._dtype import _FROM_NP, FLOAT
+from ember._ops import _op as _op_module
 from ember._ops import creation as C
 from ember._ops import index as I
 from ember._ops import linalg as L
 from ember._ops import pointwise as P
+from ember._ops import random as Rn
 from ember._ops import reduce as R
 from ember._ops import shape as S
 
@@ -54,8 +55,9 @@ class Tensor:
     __array_priority__ = 1000  # ndarray + Tensor comes to Tensor.__radd__
 
     # rarely-set fields live in __dict__, with these class-level defaults
-    grad = None
-    grad_fn = None
+    _grad = None
+    _grad_fn = None
+    _view_version = None  # on a view: the base's version when grad_fn was set
     _output_nr = 0
     _base = None
     _hooks = None
@@ -88,55 +90,80 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
-        if self.grad_fn is not None:
-            if not value:
-                raise RuntimeError(
-                    "you can only change requires_grad flags of leaf variables. If you want to use "
-                    "a computed variable in a subgraph that doesn't require differentiation use "
-                    "var_no_grad = var.detach().")
-            return
-        if value and self.dtype.category < FLOAT:
-            raise RuntimeError("only Tensors of floating point and complex dtype can require "
-                               "gradients")
-        self._requires_grad = bool(value)
+        if not isinstance(value, builtins.bool):
+            raise RuntimeError("requires_grad must be a bool")
+        _meta.set_requires_grad(self, value, "only Tensors of floating point and complex dtype "
+                                "can require gradients")
 
     def requires_grad_(self, requires_grad=True):
-        self.requires_grad = requires_grad
+        if not isinstance(requires_grad, builtins.bool):
+            raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be "
+                            f"bool, not {type(requires_grad).__name__}")
+        _meta.set_requires_grad(self, requires_grad, "only Tensors of floating point dtype can "
+                                "require gradients")
         return self
+
+    @property
+    def grad_fn(self):
+        """The node that made this tensor. A view whose base changed in place since then gets a
+        fresh node, as torch regenerates it."""
+        if self._base is not None and _meta.view_is_stale(self):
+            return _meta.refresh_view(self)
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        self._grad_fn = node
+        if self._base is not None:
+            self._view_version = self._version.value
 
     @property
     def is_leaf(self):
         return self.grad_fn is None
 
-    def _grad_accumulator(self):
-        acc = self._accumulator and self._accumulator()
-        if acc is None:
-            from ember.autograd.engine import AccumulateGrad
+    @property
+    def grad(self):
+        grad = self._grad
+        if grad is None and not self._retains_grad and self.grad_fn is not None:
+            _meta.warn_non_leaf_grad()
+        return grad
 
-            acc = AccumulateGrad(self)
-            self._accumulator = weakref.ref(acc)
+    @grad.setter
+    def grad(self, value):
+        _meta.check_grad(self, value)
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    def _grad_accumulator(self):
+        # NOTE: the leaf holds its node; the node holds the leaf weakly, so there is no cycle
+        acc = self._accumulator
+        if acc is None:
+            acc = self._accumulator = _AccumulateGrad(self)
         return acc
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute gradients of this tensor w.r.t. graph leaves (torch.Tensor.backward)."""
-        from ember.autograd import engine
+        from ember import autograd
 
-        engine.backward(self, gradient, retain_graph, create_graph, inputs)
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
-        from ember.autograd import engine
+        from ember.autograd import _hooks as hooks
 
-        return engine.register_tensor_hook(self, hook)
+        return hooks.register_tensor_hook(self, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
-        from ember.autograd import engine
+        from ember.autograd import _hooks as hooks
 
-        return engine.register_post_accumulate_hook(self, hook)
+        return hooks.register_post_accumulate_hook(self, hook)
 
     def retain_grad(self):
-        from ember.autograd import engine
+        from ember.autograd import _hooks as hooks
 
-        engine.retain_grad(self)
+        hooks.retain_grad(self)
 
     @property
     def retains_grad(self):
@@ -149,18 +176,20 @@ class Tensor:
         return out
 
     def detach_(self):
+        """Cut this tensor from the graph in place; views refuse, with torch's message."""
         if self._base is not None:
-            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+            raise RuntimeError(_meta.DETACH_VIEW_MESSAGE)
         self.grad_fn, self._requires_grad = None, False
         return self
 
     @property
     def data(self):
-        out = Tensor._make(self._data, self.device)
-        return out
+        """The same memory, cut from the graph, with its own version counter (torch)."""
+        return Tensor._make(self._data, self.device)
 
     @data.setter
     def data(self, value):
+        _meta.check_data(self, value)
         self._data, self.dtype, self.device = value._data, value.dtype, value.device
 
     # -- metadata --------------------------------------------------------------------------
@@ -396,6 +425,12 @@ class Tensor:
     def fill_(self, value):
         return C.fill_(self, value)
 
+    # -- random sampling in place (ember/_ops/random.py) -------------------------------------
+    uniform_, normal_, random_, bernoulli_ = Rn.uniform_, Rn.normal_, Rn.random_, Rn.bernoulli_
+    exponential_, geometric_, log_normal_, cauchy_ = (Rn.exponential_, Rn.geometric_,
+                                                      Rn.log_normal_, Rn.cauchy_)
+    bernoulli, multinomial = Rn.bernoulli, Rn.multinomial
+
     # -- pointwise (ember/_ops/pointwise.py) -------------------------------------------------
     add, sub, mul, div, true_divide = P.add, P.sub, P.mul, P.div, P.true_divide
     add_, sub_, mul_, div_ = P.add_, P.sub_, P.mul_, P.div_
@@ -406,7 +441,7 @@ class Tensor:
     exp, exp_, log, log_, sqrt, sqrt_ = P.exp, P.exp_, P.log, P.log_, P.sqrt, P.sqrt_
     rsqrt = P.rsqrt
     log2, log10, log1p, expm1, square = P.log2, P.log10, P.log1p, P.expm1, P.square
-    sin, cos, tan, sign, reciprocal = P.sin, P.cos, P.tan, P.sign, P.reciprocal
+    sin, cos, tan, sign, sgn, reciprocal = P.sin, P.cos, P.tan, P.sign, P.sgn, P.reciprocal
     floor, ceil, round, trunc, frac = P.floor, P.ceil, P.round, P.trunc, P.frac
     sigmoid, sigmoid_, tanh, tanh_, relu, relu_ = (P.sigmoid, P.sigmoid_, P.tanh, P.tanh_, P.relu,
                                                    P.relu_)
@@ -433,7 +468,7 @@ class Tensor:
     __neg__, __pos__, __abs__ = P.neg, P.positive, P.abs
     __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = P.eq, P.ne, P.lt, P.le, P.gt, P.ge
     __and__, __or__, __xor__, __invert__ = (P.bitwise_and, P.bitwise_or, P.bitwise_xor,
-                                            P.bitwise_not)
+                                            P._invert)
     __rand__, __ror__, __rxor__ = P.bitwise_and, P.bitwise_or, P.bitwise_xor
     __iand__, __ior__, __ixor__ = P.bitwise_and_, P.bitwise_or_, P.bitwise_xor_
 
@@ -451,8 +486,33 @@ class Tensor:
     view, reshape, expand, unsqueeze, squeeze = S.view, S.reshape, S.expand, S.unsqueeze, S.squeeze
     transpose, permute, t = S.transpose, S.permute, S.t
     T, mT = property(S.T), property(S.mT)
-    # (more shape methods below, one family line each)
+    swapaxes, swapdims, movedim, moveaxis = S.swapaxes, S.swapdims, S.movedim, S.moveaxis
+    flatten, unflatten, ravel, as_strided = S.flatten, S.unflatten, S.ravel, S.as_strided
+    view_as, reshape_as, expand_as, broadcast_to = (S.view_as, S.reshape_as, S.expand_as,
+                                                    S.broadcast_to)
+    narrow, select, diagonal, unbind = S.narrow, S.select, S.diagonal, S.unbind
+    split, chunk, tensor_split = S.split, S.chunk, S.tensor_split
+    hsplit, vsplit, dsplit = S.hsplit, S.vsplit, S.dsplit
+    flip, fliplr, flipud, roll = S.flip, S.fliplr, S.flipud, S.roll
+    repeat, repeat_interleave, tile = S.repeat, S.repeat_interleave, S.tile
 
     # -- indexing (ember/_ops/index.py) ------------------------------------------------------
-    # (indexing methods below)
+    index_select, take, take_along_dim, nonzero, argwhere = (I.index_select, I.take,
+                                                            I.take_along_dim, I.nonzero, I.argwhere)
+    where = I._where_method
+    masked_select, masked_fill, masked_fill_ = I.masked_select, I.masked_fill, I.masked_fill_
+    masked_scatter, masked_scatter_ = I.masked_scatter, I.masked_scatter_
+    gather, scatter, scatter_, scatter_add, scatter_add_ = (I.gather, I.scatter, I.scatter_,
+                                                            I.scatter_add, I.scatter_add_)
+    scatter_reduce, scatter_reduce_ = I.scatter_reduce, I.scatter_reduce_
+    index_add, index_add_, index_copy, index_copy_ = (I.index_add, I.index_add_, I.index_copy,
+                                                      I.index_copy_)
+    index_fill, index_fill_, index_put, index_put_ = (I.index_fill, I.index_fill_, I.index_put,
+                                                      I.index_put_)
 
+
+
+_op_module.Tensor = Tensor  # the Op machinery wraps results in this class
+
+from ember.autograd import _meta  # noqa: E402
+from ember.autograd.engine import AccumulateGrad as _AccumulateGrad  # noqa: E402

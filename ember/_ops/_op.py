@@ -10,6 +10,7 @@ the inputs' nodes, the inputs' metadata and the values ``forward`` saved.
 from __future__ import annotations
 
 import itertools
+import re
 
 from ember import _dtype
 from ember._backend import xp_of
@@ -24,6 +25,7 @@ class Node:
 
     _saved = ()
     _freed = False
+    _n_outputs = 1
     _pre_hooks = None  # {output_nr: [hook, ...]} from Tensor.register_hook on non-leaf outputs
     _post_hooks = None
 
@@ -35,7 +37,8 @@ class Node:
 
     @property
     def next_functions(self):
-        return tuple((None, 0) if e is None else e for e in self._edges if e is not False)
+        # a Python-number operand shows as (None, 0), as torch's wrapped-number tensors do
+        return tuple(e if e else (None, 0) for e in self._edges)
 
     @property
     def metadata(self):
@@ -88,52 +91,56 @@ class Op(Node):
     promote = "binary"
     is_view = False  # the output shares memory (and the version counter) with input 0
     differentiable = True
-    silent_fp = False  # forward may divide by zero or overflow: torch is silent, NumPy warns
+
+    @property
+    def needs_input_grad(self):
+        """Per input: does its gradient flow anywhere (torch's ctx.needs_input_grad)."""
+        return [bool(e) for e in self._edges]
 
     def apply(self, *args):
         """Run forward on the arrays of ``args`` (tensors and Python scalars); wrap the result."""
-        Tensor = _tensor_cls()
         tensors = [a for a in args if isinstance(a, Tensor)]
-        device = tensors[0].device
+        first = tensors[0]
+        device = first.device
         for t in tensors:
-            if t.device != device:
+            if t.device is not device and t.device != device:
                 _check_devices(tensors)
-        self._compute_dtype = dtype = self._promoted_dtype(args, tensors, Tensor)
-        arrays = [_array_for(a, dtype, Tensor) for a in args]
+        try:
+            self._compute_dtype = dtype = self._promoted_dtype(args, tensors)
+        except TypeError:  # an operand that is neither a tensor nor a Python number
+            args = _foreign_operands(args)
+            tensors = [a for a in args if isinstance(a, Tensor)]
+            self._compute_dtype = dtype = self._promoted_dtype(args, tensors)
+        arrays = [_array_for(a, dtype) for a in args]
         self.xp = _numpy if device.type == "cpu" else xp_of(device)
-        record = (_grad_state.enabled and self.differentiable
-                  and any(t._requires_grad for t in tensors))
-        self._recording = record
+        record = self._recording = (_grad_state.enabled and self.differentiable
+                                    and any(t._requires_grad for t in tensors))
         if record:
             self._inputs, self._in_arrays = args, arrays
         try:
-            if self.silent_fp and self.xp is _numpy:
-                with _numpy.errstate(all="ignore"):
-                    out = self.forward(*arrays)
-            else:
-                out = self.forward(*arrays)
+            out = self.forward(*arrays)
         except ValueError:
             _raise_broadcast_error(tensors)  # torch's RuntimeError when shapes clash
             raise
         if type(out) is tuple:
-            outputs = tuple(self._wrap(o, device, Tensor) for o in out)
+            outputs = tuple(_wrap(o, device, self.xp) for o in out)
         else:
-            outputs = self._wrap(out, device, Tensor)
+            outputs = _wrap(out, device, self.xp)
         if self.is_view:
             _share_storage(outputs, args[0])
         if record:
-            self._record(args, outputs, Tensor)
+            self._record(args, outputs, out)
         return outputs
 
     # -- dtype policy -----------------------------------------------------------------------
 
-    def _promoted_dtype(self, args, tensors, Tensor):
+    def _promoted_dtype(self, args, tensors):
         policy = self.promote
         if policy == "keep":
             return None
-        if len(args) == 1:
-            dtype = args[0].dtype
-        else:
+        dtype = tensors[0].dtype
+        if len(args) != 1 and (len(tensors) != len(args) or any(
+                t.dtype is not dtype for t in tensors)):
             dtype = result_type(*args)
         if policy == "float" and dtype.category < FLOAT:
             return _dtype._default_float
@@ -151,9 +158,9 @@ class Op(Node):
         entries = []
         for v in values:
             index = next((i for i, a in enumerate(self._in_arrays) if a is v), None)
-            entries.append(("input", index, self._inputs[index]._version.value)
-                           if index is not None and hasattr(self._inputs[index], "_version")
-                           else ("array", v, None))
+            source = self._inputs[index] if index is not None else None
+            entries.append(("input", source, source._version.value)
+                           if isinstance(source, Tensor) else ("array", v, None))
         self._saved = entries
 
     @property
@@ -170,14 +177,13 @@ class Op(Node):
 
     def _unpack(self, entry):
         kind, value, version = entry
-        Tensor = _tensor_cls()
         if kind == "array":
             if not hasattr(value, "dtype"):
                 return value  # a Python scalar operand
             return Tensor._make(value, self._output_device)
-        tensor = self._inputs[value] if kind == "input" else value
+        tensor = value
         if tensor._version.value != version:
-            _raise_modified(tensor, version)
+            _raise_modified(tensor, version, self)
         if kind == "output":
             out = Tensor._make(tensor._data, self._output_device)
             out.grad_fn, out._output_nr, out._requires_grad = self, tensor._output_nr, True
@@ -188,33 +194,38 @@ class Op(Node):
 
     # -- graph recording --------------------------------------------------------------------
 
-    def _record(self, args, outputs, Tensor):
+    def _record(self, args, outputs, raw=None):
         self._seq = next(_sequence)
-        self._edges = tuple(_edge(a) if isinstance(a, Tensor) else False for a in args)
-        self._input_meta = tuple((a.shape, a.dtype) if isinstance(a, Tensor) else None
-                                 for a in args)
-        self.needs_input_grad = tuple(bool(e) for e in self._edges)
-        self._output_device = outputs[0].device if type(outputs) is tuple else outputs.device
+        edges, meta = [], []
+        for a in args:
+            if isinstance(a, Tensor):
+                edges.append(_edge(a))
+                meta.append((a._data.shape, a.dtype))
+            else:
+                edges.append(False)
+                meta.append(None)
+        self._edges, self._input_meta = edges, meta
         outs = outputs if type(outputs) is tuple else (outputs,)
-        self._n_outputs = len(outs)
-        self._output_meta = tuple((o.shape, o.dtype, o.device) for o in outs)
-        self._saved = [self._mark_output(e, outs) for e in self._saved]
+        self._output_device = outs[0].device
+        if len(outs) > 1:
+            self._n_outputs = len(outs)
+            self._output_meta = tuple((o._data.shape, o.dtype, o.device) for o in outs)
+        if self._saved:
+            raws = raw if type(raw) is tuple else (raw,)
+            self._saved = [self._mark_output(e, outs, raws) for e in self._saved]
         for nr, out in enumerate(outs):
             if out.dtype.category >= FLOAT:
                 out.grad_fn, out._output_nr, out._requires_grad = self, nr, True
-        self._in_arrays = None
+        self._in_arrays = self._inputs = None
 
-    def _mark_output(self, entry, outs):
-        if entry[0] == "array":
-            for out in outs:
-                if out._data is entry[1]:
+    def _mark_output(self, entry, outs, raws=()):
+        if entry[0] == "array" and entry[1] is not None:
+            # NOTE: forward may return a 0-dim result as a NumPy scalar, which _wrap replaced by
+            # an array: the saved value is then the raw result, not the output's data
+            for out, raw in zip(outs, raws or [None] * len(outs)):
+                if out._data is entry[1] or raw is entry[1]:
                     return ("output", _SavedOutput(out), out._version.value)
         return entry
-
-    def _wrap(self, array, device, Tensor):
-        if not isinstance(array, self.xp.ndarray):
-            array = self.xp.asarray(array)
-        return Tensor._make(array, device)
 
     def forward(self, *arrays):
         raise NotImplementedError(f"{self.name()}.forward")
@@ -237,11 +248,49 @@ class _SavedOutput:
         self._data, self._version = tensor._data, tensor._version
 
 
+def _wrap(array, device, xp):
+    if array.__class__ is not xp.ndarray:
+        array = xp.asarray(array)  # NumPy returns scalars for 0-d results
+    return Tensor._make(array, device)
+
+
+def plain_pair(input, other):
+    """True when a binary op needs none of the machinery: two plain tensors of one dtype on the
+    CPU (or a tensor and a Python number of a lower category), and no graph to record."""
+    if input.__class__ is not Tensor or input.device.type != "cpu":
+        return False
+    if other.__class__ is Tensor:
+        if other.dtype is not input.dtype or other.device is not input.device:
+            return False
+        return not (_grad_state.enabled and (input._requires_grad or other._requires_grad))
+    kind, dtype = other.__class__, input.dtype
+    # NOTE: NumPy widens bfloat16 + float to float32, and raises OverflowError for an int out of
+    # a small integer dtype's range where torch wraps; those take the Op path
+    if kind is float:
+        ok = dtype.category >= FLOAT and dtype is not _dtype.bfloat16
+    else:
+        ok = kind is int and (dtype.category >= FLOAT or dtype is _dtype.int64)
+    return ok and not (_grad_state.enabled and input._requires_grad)
+
+
+def plain_binary(fn, input, other):
+    """Apply a NumPy operator on the fast path of ``plain_pair``; same result as Op.apply."""
+    try:
+        out = fn(input._data, other._data if other.__class__ is Tensor else other)
+    except ValueError:
+        _raise_broadcast_error((input, other))
+        raise
+    if out.__class__ is not _numpy.ndarray:
+        out = _numpy.asarray(out)
+    return Tensor._make(out, input.device)
+
+
 def _edge(t):
     if not t._requires_grad:
         return None
-    if t.grad_fn is not None:
-        return (t.grad_fn, t._output_nr)
+    node = t.grad_fn
+    if node is not None:
+        return (node, t._output_nr)
     return (t._grad_accumulator(), 0)
 
 
@@ -251,7 +300,7 @@ def _share_storage(outputs, base):
         out._base = base if base._base is None else base._base
 
 
-def _array_for(arg, dtype, Tensor):
+def _array_for(arg, dtype):
     if isinstance(arg, Tensor):
         data = arg._data
         if dtype is not None and arg.dtype is not dtype:
@@ -267,9 +316,23 @@ def _array_for(arg, dtype, Tensor):
     return arg
 
 
+def _foreign_operands(args):
+    """NumPy operands as torch takes them: arrays become tensors, NumPy scalars Python numbers;
+    anything else stays, for result_type's TypeError."""
+    converted = []
+    for a in args:
+        if isinstance(a, _numpy.ndarray):
+            from ember._ops.creation import tensor
+
+            a = tensor(a)
+        elif isinstance(a, _numpy.generic):
+            a = a.item()
+        converted.append(a)
+    return converted
+
+
 def result_type(*args):
     """Promote tensors and Python scalars by torch's three tiers (ember.result_type)."""
-    Tensor = _tensor_cls()
     dims, zero_dims, scalars = [], [], []
     for a in args:
         if isinstance(a, Tensor):
@@ -280,10 +343,11 @@ def result_type(*args):
 
 
 def _raise_broadcast_error(tensors):
+    tensors = [t for t in tensors if isinstance(t, Tensor)]
     if len(tensors) > 1:
-        from ember._ops.shape import broadcast_shapes
+        from ember._ops.shape import broadcast_shape
 
-        broadcast_shapes(*(t._data.shape for t in tensors))
+        broadcast_shape(*(t._data.shape for t in tensors))
 
 
 def _check_devices(tensors):
@@ -295,12 +359,20 @@ def _check_devices(tensors):
             f"{b} and {a}!")
 
 
-def _raise_modified(tensor, expected):
+def _raise_modified(tensor, expected, owner):
+    """torch's message. It names the node that made the tensor: its grad_fn, or for a saved
+    output (kept without a reference to the tensor) the node that saved it."""
+    fn = owner if isinstance(tensor, _SavedOutput) else tensor.grad_fn
+    made_by = ""
+    if fn is not None:
+        short_name = re.sub(r"Backward\d*$", "", fn.name())  # torch: "output 0 of Mul"
+        made_by = f", which is output {tensor._output_nr} of {short_name},"
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [{_legacy_type_name(tensor)} {list(tensor.shape)}] is at version "
-        f"{tensor._version.value}; expected version {expected} instead. Hint: the backtrace "
-        "further above can point to the operation that failed to compute its gradient.")
+        f"operation: [{_legacy_type_name(tensor)} {list(tensor.shape)}]{made_by} is at version "
+        f"{tensor._version.value}; expected version {expected} instead. Hint: enable anomaly "
+        "detection to find the operation that failed to compute its gradient, with "
+        "ember.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
 def _legacy_type_name(t):
@@ -310,11 +382,7 @@ def _legacy_type_name(t):
     return f"torch.{names[t.dtype.name]}Tensor"
 
 
-def _tensor_cls():
-    from ember._tensor import Tensor
-
-    globals()["_tensor_cls"] = lambda: Tensor  # resolved once; later calls are a plain return
-    return Tensor
+Tensor = None  # set by ember._tensor once the class exists (the two modules need each other)
 
 
 import numpy as _numpy  # noqa: E402 - the CPU backend; CuPy arrays report their own namespace

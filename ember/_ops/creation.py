@@ -13,8 +13,9 @@ import numpy
 from ember import _dtype
 from ember._backend import to_host, xp_of
 from ember._device import CPU, to_device
-from ember._dtype import COMPLEX, FLOAT, from_numpy_dtype, to_dtype
-from ember._ops._op import Op
+from ember._dtype import BOOL, COMPLEX, FLOAT, from_numpy_dtype, to_dtype
+from ember._ops import _ranges
+from ember._ops._op import Op, _legacy_type_name
 from ember._ops.inplace import inplace_update
 from ember._ops.shape import parse_shape
 
@@ -39,39 +40,38 @@ def _finish(array, device, requires_grad):
 # -- from data ---------------------------------------------------------------------------------
 
 
+_SEQUENCES = (list, tuple, builtins.range)
+
+
 def _infer_dtype(data):
-    """torch's dtype for Python data: bool < int64 < default float < default complex."""
-    Tensor = _tensor_cls()
-    kinds = set()
+    """torch's dtype for Python data: each item's own dtype (bool, int64, the default float or
+    complex for Python numbers; their dtype for tensors and NumPy values), promoted together."""
+    result = None
     stack = [data]
     while stack:
         item = stack.pop()
-        if isinstance(item, Tensor):
-            kinds.add(item.dtype)
-        elif isinstance(item, numpy.ndarray | numpy.generic):
-            kinds.add(from_numpy_dtype(item.dtype))
-        elif isinstance(item, (list, tuple)):
+        if isinstance(item, _SEQUENCES):
             stack.extend(item)
-        elif isinstance(item, builtins.bool):
-            kinds.add(_dtype.bool)
-        elif isinstance(item, numbers.Integral):
-            kinds.add(_dtype.int64)
-        elif isinstance(item, numbers.Real):
-            kinds.add(_dtype.get_default_dtype())
-        elif isinstance(item, numbers.Complex):
-            kinds.add(_dtype.get_default_dtype().to_complex())
-        else:
-            raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
-    if not kinds:
+            continue
+        dtype = _item_dtype(item)
+        result = dtype if result is None else _dtype.promote_types(result, dtype)
+    return result or _dtype.get_default_dtype()
+
+
+def _item_dtype(item):
+    if isinstance(item, (_tensor_cls(), numpy.ndarray, numpy.generic)):
+        return item.dtype if isinstance(item, _tensor_cls()) else from_numpy_dtype(item.dtype)
+    if isinstance(item, builtins.bool):
+        return _dtype.bool
+    if isinstance(item, numbers.Integral):
+        return _dtype.int64
+    if isinstance(item, numbers.Real):
         return _dtype.get_default_dtype()
-    top = builtins.max(d.category for d in kinds)
-    if top == COMPLEX:
-        return builtins.max((d for d in kinds if d.category == COMPLEX), key=lambda d: d._rank,
-                            default=_dtype.get_default_dtype().to_complex())
-    if top == FLOAT:
-        floats = [d for d in kinds if d.category == FLOAT]
-        return floats[0] if len(set(floats)) == 1 else _dtype.get_default_dtype()
-    return builtins.max(kinds, key=lambda d: d._rank)
+    if isinstance(item, numbers.Complex):
+        return _dtype.get_default_dtype().to_complex()
+    if item is None:
+        raise RuntimeError("Could not infer dtype of NoneType")
+    raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
 
 
 def _to_host_array(data, dtype):
@@ -79,10 +79,13 @@ def _to_host_array(data, dtype):
     Tensor = _tensor_cls()
     if isinstance(data, Tensor):
         return to_host(data._data).astype(dtype.np)
-    if isinstance(data, (list, tuple)):
+    if isinstance(data, _SEQUENCES):
         _check_rectangular(data, 0)
         data = [_plain(x, Tensor) for x in data]
-    return numpy.array(data, dtype=dtype.np)
+    try:
+        return numpy.array(data, dtype=dtype.np)
+    except OverflowError:
+        raise ValueError("Overflow when unpacking long long") from None
 
 
 def _plain(item, Tensor):
@@ -94,20 +97,24 @@ def _plain(item, Tensor):
 
 
 def _check_rectangular(data, dim):
-    lengths = {len(x) for x in data if isinstance(x, (list, tuple))}
-    if not lengths:
+    """torch's errors for ragged data: the first item decides what every other item must be."""
+    if not data:
         return
-    seqs = [x for x in data if isinstance(x, (list, tuple))]
-    if len(seqs) != len(data) or len(lengths) > 1:
-        expected = len(seqs[0]) if seqs else 0
-        bad = next(x for x in data if not isinstance(x, (list, tuple)) or len(x) != expected)
-        got = len(bad) if isinstance(bad, (list, tuple)) else type(bad).__name__
-        if not isinstance(bad, (list, tuple)):
-            raise TypeError(f"expected sequence of length {expected} at dim {dim + 1} "
-                            f"(got {got})" if False else "not a sequence")
-        raise ValueError(f"expected sequence of length {expected} at dim {dim + 1} (got {got})")
-    for x in seqs:
-        _check_rectangular(x, dim + 1)
+    if not isinstance(data[0], _SEQUENCES):
+        for item in data:
+            if isinstance(item, _SEQUENCES):
+                raise TypeError(f"'{type(item).__name__}' object cannot be interpreted as an "
+                                "integer")
+        return
+    expected = len(data[0])
+    for item in data:
+        if not isinstance(item, _SEQUENCES):
+            raise TypeError("not a sequence")
+        if len(item) != expected:
+            raise ValueError(f"expected sequence of length {expected} at dim {dim + 1} "
+                             f"(got {len(item)})")
+    for item in data:
+        _check_rectangular(item, dim + 1)
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -152,22 +159,28 @@ def tensor_from_pickle(array, device, requires_grad):
 
 
 def legacy_new(cls, *args, dtype=None, device=None):
-    """torch.Tensor(*sizes) (uninitialised), torch.Tensor(data) (a float copy), Tensor()."""
-    dtype = dtype or _dtype.get_default_dtype()
-    Tensor = _tensor_cls()
+    """torch.Tensor(*sizes) (uninitialised), torch.Tensor(data) (a copy in the default dtype),
+    torch.Tensor(tensor) (that tensor itself), Tensor(); FloatTensor(...) and friends pass their
+    ``dtype``."""
+    typed, dtype = dtype is not None, dtype or _dtype.get_default_dtype()
     if not args:
         return empty(0, dtype=dtype, device=device)
-    if len(args) == 1 and isinstance(args[0], Tensor):
-        return args[0] if args[0].dtype is dtype else args[0].to(dtype)
+    first = args[0]
+    if len(args) == 1 and isinstance(first, _tensor_cls()):
+        if typed and first.dtype is not dtype:
+            raise TypeError(f"expected {dtype} (got {first.dtype})")
+        return first
     from ember._tensor import Size
 
     if builtins.all(isinstance(a, int) and not isinstance(a, builtins.bool) for a in args) or (
-            len(args) == 1 and isinstance(args[0], Size)):
+            len(args) == 1 and isinstance(first, Size)):
         return empty(*args, dtype=dtype, device=device)
     if len(args) > 1:
         raise TypeError(f"new() received an invalid combination of arguments - got "
                         f"({', '.join(type(a).__name__ for a in args)})")
-    return tensor(args[0], dtype=dtype, device=device)
+    if not isinstance(first, (*_SEQUENCES, numpy.ndarray)):
+        raise TypeError(f"new(): data must be a sequence (got {type(first).__name__})")
+    return tensor(first, dtype=dtype, device=device)
 
 
 class _LegacyTypeMeta(type):
@@ -233,10 +246,12 @@ def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=N
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None,
          layout=None):
     """A tensor filled with ``fill_value``; dtype inferred from it as torch does (torch.full)."""
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")
     if dtype is None:
         dtype = _infer_dtype(fill_value)
-    return _factory(fill_value, (size,) if isinstance(size, int) else size, dtype, device,
-                    requires_grad)
+    return _factory(fill_value, size, dtype, device, requires_grad)
 
 
 def _like(fn, input, dtype, device, requires_grad, *args):
@@ -279,61 +294,91 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None):
     return _finish(numpy.eye(n, n if m is None else m, dtype=dtype.np), device, requires_grad)
 
 
+def _scalar_name(dtype):
+    return _legacy_type_name(type("T", (), {"dtype": dtype})).split(".")[1][:-6]
+
+
 def _number(x):
     return x.item() if hasattr(x, "item") and not isinstance(x, (int, float)) else x
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
-    """start, start + step, ... below end; int64 unless a bound is float (torch.arange)."""
+    """start, start + step, ... below end; int64 unless a bound is float (torch.arange), with the
+    exact values of torch's CPU kernel (see _ranges.py)."""
     if end is None:
         start, end = 0, start
     start, end, step = _number(start), _number(end), _number(step)
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    if dtype is None:
-        dtype = _infer_dtype([start, end, step])
-    dtype = to_dtype(dtype)
-    count = math.ceil((end - start) / step)
-    # NOTE: torch computes start + i * step in double (int64 for integers), then casts
-    wide = numpy.float64 if dtype.category >= FLOAT else numpy.int64
-    values = start + numpy.arange(count, dtype=wide) * step
-    return _finish(values.astype(dtype.np), device, requires_grad)
+    dtype = to_dtype(dtype) or _infer_dtype([start, end, step])
+    if dtype.category in (BOOL, COMPLEX):
+        raise NotImplementedError(f'"arange_cpu" not implemented for \'{_scalar_name(dtype)}\'')
+    first, last, stride = _bounds(start, end, step, dtype, "larger")
+    if dtype is _dtype.int64:
+        count = _int_ceil_div(last - first, stride)
+    else:
+        count = math.ceil((end - start) / step)  # NOTE: in float64, from the bounds as given
+    values = _ranges.arange_values(first, stride, count, dtype.np)
+    return _finish(values, device, requires_grad)
 
 
 def range(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
     """Deprecated in torch: like arange but end is included; float by default (torch.range)."""
     if end is None:
         start, end = 0, start
+    start, end, step = _number(start), _number(end), _number(step)
     dtype = to_dtype(dtype) or _dtype.get_default_dtype()
-    count = int(math.floor((end - start) / step)) + 1
-    values = start + numpy.arange(builtins.max(count, 0), dtype=numpy.float64) * step
-    return _finish(values.astype(dtype.np), device, requires_grad)
+    first, last, stride = _bounds(start, end, step, dtype, "lower")
+    span = last - first
+    count = (abs(span) // abs(stride) if dtype.category < FLOAT else int(span / stride)) + 1
+    return _finish(_ranges.range_values(first, stride, count, dtype.np), device, requires_grad)
+
+
+def _bounds(start, end, step, dtype, word):
+    """start, end, step as torch's kernels see them (integers truncated), after its checks."""
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if (step > 0 and end < start) or (step < 0 and end > start):
+        raise RuntimeError(f"upper bound and {word} bound inconsistent with step sign")
+    if dtype.category < FLOAT:
+        start, end, step = int(start), int(end), int(step)
+        if step == 0 and dtype is _dtype.int64:  # the count divides by the truncated step
+            raise ValueError("step must be nonzero")
+    elif dtype.itemsize == 2:  # 16-bit floats accumulate in float32
+        start, end, step = (float(numpy.float32(x)) for x in (start, end, step))
+    return start, end, step
+
+
+def _int_ceil_div(span, step):
+    # torch's int64 arange: (span + step - sign(step)) / step, truncating like C
+    sign = 1 if step > 0 else -1
+    numerator = span + step - sign
+    quotient = abs(numerator) // abs(step)
+    return quotient if (numerator >= 0) == (step > 0) else -quotient
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None):
-    """``steps`` evenly spaced values from start to end inclusive (torch.linspace)."""
+    """``steps`` evenly spaced values from start to end inclusive, with the exact values of torch's
+    CPU kernel (torch.linspace)."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dtype = to_dtype(dtype) or _dtype.get_default_dtype()
     start, end = _number(start), _number(end)
-    # NOTE: torch fills the first half from start and the second half from end, for symmetry
-    step = (end - start) / (steps - 1) if steps > 1 else 0.0
-    index = numpy.arange(steps, dtype=numpy.float64)
-    half = steps // 2
-    values = numpy.where(index < half, start + step * index, end - step * (steps - 1 - index))
-    if dtype.category < FLOAT:
-        values = numpy.trunc(values)
-    return _finish(values.astype(dtype.np), device, requires_grad)
+    values = _ranges.linspace_values(start, end, steps, dtype.np) if steps else numpy.empty(
+        0, dtype.np)
+    return _finish(values, device, requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False,
              out=None):
-    """base ** linspace(start, end, steps) (torch.logspace)."""
+    """base ** linspace(start, end, steps), with torch's exact values (torch.logspace)."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     dtype = to_dtype(dtype) or _dtype.get_default_dtype()
-    exponents = linspace(start, end, steps, dtype=_dtype.float64)._data
-    return _finish((base ** exponents).astype(dtype.np), device, requires_grad)
+    start, end = _number(start), _number(end)
+    values = _ranges.logspace_values(start, end, steps, base, dtype.np) if steps else (
+        numpy.empty(0, dtype.np))
+    return _finish(values, device, requires_grad)
 
 
 # -- conversion ----------------------------------------------------------------------------------
@@ -481,8 +526,7 @@ def scalar_value(input, what):
     if input._data.size != 1:
         if what == "Boolean":
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        raise RuntimeError(f"a Tensor with {input._data.size} elements cannot be converted to "
-                           "Scalar")
+        raise ValueError("only one element tensors can be converted to Python scalars")
     return item(input)
 
 

@@ -10,8 +10,12 @@ Every write bumps the version counter shared by the base and its views.
 
 from __future__ import annotations
 
+import re
+
 from ember._dtype import can_cast
 from ember._ops._op import Op, _legacy_type_name
+from ember.autograd._hooks import move_retain_grad
+from ember.autograd.engine import CopyBackwards
 from ember.autograd.grad_mode import state as _grad_state
 
 
@@ -24,10 +28,10 @@ def _check_writable(target, result):
         raise RuntimeError(f"result type {_scalar_type_name(result.dtype)} can't be cast to the "
                            f"desired output type {_scalar_type_name(target.dtype)}")
     if result.shape != target.shape:
-        from ember._ops.shape import broadcast_shapes
+        from ember._ops.shape import broadcast_shape
 
         try:
-            ok = broadcast_shapes(result.shape, target.shape) == target.shape
+            ok = broadcast_shape(result.shape, target.shape) == target.shape
         except RuntimeError:
             ok = False
         if not ok:
@@ -39,10 +43,12 @@ def inplace_update(target, result):
     """Write ``result`` into ``target`` as torch's in-place ops do; returns ``target``."""
     _check_writable(target, result)
     grad_on = _grad_state.enabled
-    if grad_on and target.grad_fn is None and target._requires_grad:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                           "operation.")
+    if grad_on:
+        _check_not_leaf(target)
+        _check_multi_output_view(target)
     track = grad_on and (result._requires_grad or _base_requires_grad(target))
+    if track:
+        _save_original(target, result)
     if track and target._base is not None:
         _copy_slices(target, result)
         return target
@@ -54,22 +60,81 @@ def inplace_update(target, result):
     return target
 
 
+def copy_into(target, src):
+    """Tensor.copy_ once ``src`` has the target's dtype and shape: with history, the target's
+    node is torch's CopyBackwards (edges to the target's old history and to ``src``)."""
+    if _grad_state.enabled and (src._requires_grad or target._requires_grad or
+                                _base_requires_grad(target)):
+        _check_not_leaf(target)
+        src = CopyBackwards().apply(target, src)
+    return inplace_update(target, src)
+
+
+def _check_not_leaf(target):
+    if target._requires_grad and target.grad_fn is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    base = target._base
+    if base is not None and base._requires_grad and base.grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+
+
+def _check_multi_output_view(target):
+    """torch forbids writing into an output (or a view of an output) of a function that returns
+    several views (unbind, split, chunk), since one CopySlices cannot rebase them all."""
+    if target._base is None or not target._requires_grad:
+        return
+    node = target.grad_fn
+    while getattr(node, "is_view", False):
+        if getattr(node, "multi_output", False):
+            name = re.sub(r"Backward\d*$", "", target.grad_fn.name())
+            raise RuntimeError(
+                f"Output {target._output_nr} of {name} is a view and is being modified inplace. "
+                "This view is the output of a function that returns multiple views. Such "
+                "functions do not allow the output views to be modified inplace. You should "
+                "replace the inplace operation by an out-of-place one.")
+        node = node._edges[0][0] if node._edges[0] else None
+
+
+def _save_original(target, result):
+    """Where the result's node saved the target itself (as ``self``), keep a clone instead: the
+    write below would fail that saved value's version check. torch saves ``self.clone()`` for
+    in-place ops whose gradient needs the original value. Only the first such entry is replaced,
+    so ``y.mul_(y)`` still fails at backward, as in torch."""
+    node = result._grad_fn
+    saved = node._saved if node is not None else ()
+    for i, entry in enumerate(saved):
+        if entry[0] == "input" and entry[1] is target:
+            original = target.clone()
+            node._saved[i] = ("input", original, original._version.value)
+            return
+
+
 def _base_requires_grad(t):
     return t._base is not None and t._base._requires_grad
 
 
 def _write(target, result):
     data = result._data
-    if target._data.ndim == 0 and data.ndim == 0:
-        target._data[()] = data
-    else:
+    try:
         target._data[...] = data
+    except ValueError:
+        if not target._data.flags.writeable:
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers to "
+                "a single memory location. Please clone() the tensor before performing the "
+                "operation.") from None
+        raise
     target._version.value += 1
 
 
 def _take_history(target, result):
     node = result.grad_fn
+    old_node, old_nr = target._grad_fn, target._output_nr
     target.grad_fn, target._output_nr, target._requires_grad = node, result._output_nr, True
+    if target._retains_grad:
+        move_retain_grad(target, old_node, old_nr)
     saved = node._saved if node is not None else ()
     for i, entry in enumerate(saved):
         if entry[0] == "output" and entry[1]._output_nr == result._output_nr:
@@ -126,6 +191,12 @@ class CopySlices(Op):
     def __init__(self, geometry):
         self.geometry = geometry
 
+    def name(self):
+        return "torch::autograd::CopySlices"  # torch's C++ name; repr shows the class name
+
+    def __repr__(self):
+        return f"<CopySlices object at {id(self):#x}>"
+
     def forward(self, base, src):
         self._layout = base
         view = region(base, base, self.geometry)
@@ -159,6 +230,10 @@ def _copy_slices(view, result):
         result = result.to(view.dtype)
     new_base = CopySlices(geometry).apply(base, result)
     base._version.value += 1
+    old_base, old_view = (base._grad_fn, base._output_nr), (view._grad_fn, view._output_nr)
     base.grad_fn, base._output_nr, base._requires_grad = new_base.grad_fn, 0, True
     view_node = as_strided_like(base, view)
     view.grad_fn, view._output_nr, view._requires_grad = view_node.grad_fn, 0, True
+    for t, (node, nr) in ((base, old_base), (view, old_view)):
+        if t._retains_grad:
+            move_retain_grad(t, node, nr)  # a retained .grad follows the tensor, as in torch

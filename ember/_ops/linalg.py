@@ -97,9 +97,9 @@ def matmul(input, other, *, out=None):
     """Matrix product with torch's rules for 1-D operands and broadcast batches (torch.matmul)."""
     _check(input, other, "matmul")
     if input.ndim > 2 and other.ndim > 2:
-        from ember._ops.shape import broadcast_shapes
+        from ember._ops.shape import broadcast_shape
 
-        broadcast_shapes(input.shape[:-2], other.shape[:-2])
+        broadcast_shape(input.shape[:-2], other.shape[:-2])
     return with_out(_node_for(input, other)().apply(input, other), out)
 
 

@@ -2,9 +2,38 @@
 
 from __future__ import annotations
 
-from ember._dtype import BOOL, FLOAT
-from ember._ops._op import Op
-from ember._ops.inplace import inplace_update, with_out
+import operator
+
+from ember._dtype import _FROM_NP, BOOL, COMPLEX, FLOAT
+from ember._ops._op import Op, _legacy_type_name, plain_binary, plain_pair, result_type
+from ember._ops.inplace import _check_writable, inplace_update, with_out
+
+
+def _is_tensor(value):
+    from ember._tensor import Tensor
+
+    return isinstance(value, Tensor)
+
+
+def _legacy_scalar_name(dtype):
+    """'Float' for float32, as torch names scalar types in its errors."""
+    return _legacy_type_name(type("T", (), {"dtype": dtype})).split(".")[1][:-6]
+
+
+def _reject(array, kinds, kernel):
+    """torch has no CPU kernel for these NumPy dtype kinds ('b' bool, 'c' complex, 'f' / 'V'
+    float / bfloat16, 'iu' integers): raise its NotImplementedError."""
+    if array.dtype.kind in kinds:
+        name = _legacy_scalar_name(_FROM_NP[array.dtype])
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
+
+
+def _expect_tensor(fn_name, value, arg, position):
+    """torch's argument parser rejects a Python number where only a Tensor is accepted."""
+    if not _is_tensor(value):
+        raise TypeError(f"{fn_name}(): argument '{arg}' (position {position}) must be Tensor, "
+                        f"not {type(value).__name__}")
+
 
 # -- arithmetic -------------------------------------------------------------------------------
 
@@ -14,7 +43,7 @@ class AddBackward0(Op):
         self.alpha = alpha
 
     def forward(self, a, b):
-        return a + b if self.alpha == 1 else a + self.alpha * b
+        return a + b if self.alpha == 1 else a + _scaled(b, self.alpha)
 
     def backward(self, g):
         return g, g if self.alpha == 1 else g * self.alpha
@@ -25,19 +54,54 @@ class SubBackward0(Op):
         self.alpha = alpha
 
     def forward(self, a, b):
-        if a.dtype == bool:
-            raise RuntimeError(
-                "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^`"
-                " or `logical_xor()` operator instead.")
-        return a - b if self.alpha == 1 else a - self.alpha * b
+        return a - b if self.alpha == 1 else a - _scaled(b, self.alpha)
 
     def backward(self, g):
         return g, -g if self.alpha == 1 else g * -self.alpha
 
 
+def _scaled(b, alpha):
+    # alpha * b in b's dtype (the promoted one): NumPy would widen bool * 2 to int64
+    return (b * alpha).astype(b.dtype, copy=False)
+
+
+def _check_alpha(input, other, alpha):
+    """torch's checks on ``alpha`` against the result dtype of add / sub."""
+    dtype = result_type(input, other)
+    if isinstance(alpha, bool):
+        if alpha is not True or dtype.category != BOOL:
+            raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    elif isinstance(alpha, float) and dtype.category < FLOAT:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+    elif isinstance(alpha, complex) and dtype.category < COMPLEX:
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex "
+                           "number.")
+
+
+def _check_sub(input, other):
+    """torch refuses subtraction with a bool operand (tensor or Python bool)."""
+    bools = [x.dtype.category == BOOL if _is_tensor(x) else isinstance(x, bool)
+             for x in (input, other)]
+    if all(bools):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if any(bools):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+
+
+def _requires(op, i):
+    """Whether input i of a recording op requires grad."""
+    return op._recording and getattr(op._inputs[i], "_requires_grad", False)
+
+
 class MulBackward0(Op):
     def forward(self, a, b):
-        self.save(a, b)
+        # NOTE: keep only what a gradient needs, as torch does: x * 2 saves nothing of x, so a
+        # later in-place write to x (or to its base) does not break this node's backward
+        self.save(a if _requires(self, 1) else None, b if _requires(self, 0) else None)
         return a * b
 
     def backward(self, g):
@@ -48,10 +112,9 @@ class MulBackward0(Op):
 
 class DivBackward0(Op):
     promote = "float"
-    silent_fp = True
 
     def forward(self, a, b):
-        self.save(a, b)
+        self.save(a if _requires(self, 1) else None, b)  # x / 2 saves nothing of x (see mul)
         return a / b
 
     def backward(self, g):
@@ -60,18 +123,17 @@ class DivBackward0(Op):
                 -g * a / (b * b) if self.needs_input_grad[1] else None)
 
 
-class DivBackward1(Op):
-    """Division with rounding_mode ('trunc' or 'floor'): no gradient, as in torch."""
-
-    silent_fp = True
+class DivBackward2(Op):
+    """Division with rounding_mode ('trunc' or 'floor'): a zero gradient, as in torch."""
 
     def __init__(self, mode):
         self.mode = mode
 
     def forward(self, a, b):
         xp = self.xp
-        if a.dtype.kind in "iub":
-            if a.dtype.kind != "b" and xp.any(b == 0):
+        _reject(a, "bc", f"div_{self.mode}_cpu")
+        if a.dtype.kind in "iu":
+            if xp.any(b == 0):
                 raise RuntimeError("ZeroDivisionError")
             q = xp.floor_divide(a, b)
             if self.mode == "trunc":
@@ -84,10 +146,31 @@ class DivBackward1(Op):
         return g * 0, g * 0
 
 
+class _NotImplemented(Op):
+    """torch's placeholder node for ops without a derivative: backward raises."""
+
+    aten_name = ""
+
+    def name(self):
+        return "torch::autograd::NotImplemented"
+
+    def backward(self, *grads):
+        raise RuntimeError(f"derivative for aten::{self.aten_name} is not implemented")
+
+
+class _FloorDivide(_NotImplemented, DivBackward2):
+    """torch.floor_divide (the // operator): unlike div(rounding_mode='floor'), no derivative."""
+
+    aten_name = "floor_divide"
+
+    def __init__(self):
+        super().__init__("floor")
+
+
 class RemainderBackward0(Op):
-    silent_fp = True
 
     def forward(self, a, b):
+        _reject(a, "bc", "remainder_cpu")
         self.save(a, b)
         if a.dtype.kind in "iu" and self.xp.any(b == 0):
             raise RuntimeError("ZeroDivisionError")
@@ -95,13 +178,13 @@ class RemainderBackward0(Op):
 
     def backward(self, g):
         a, b = self.saved
-        return g, -g * floor_divide(a, b) if self.needs_input_grad[1] else None
+        return g, -g * div(a, b, rounding_mode="floor") if self.needs_input_grad[1] else None
 
 
 class FmodBackward0(Op):
-    silent_fp = True
 
     def forward(self, a, b):
+        _reject(a, "bc", "fmod_cpu")
         self.save(a, b)
         if a.dtype.kind in "iu" and self.xp.any(b == 0):
             raise RuntimeError("ZeroDivisionError")
@@ -128,7 +211,6 @@ class PowBackward0(Op):
     """tensor ** scalar; the caller casts the base to the promoted dtype."""
 
     promote = "keep"
-    silent_fp = True
 
     def __init__(self, exponent):
         self.exponent = exponent
@@ -137,7 +219,9 @@ class PowBackward0(Op):
         self.save(a)
         if a.dtype.kind in "iu" and isinstance(self.exponent, int) and self.exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        return self.xp.power(a, self.exponent)
+        # NOTE: NumPy widens bool ** True to int8 and bfloat16 ** 1.5 to float32; torch keeps
+        # the promoted dtype the caller cast the base to
+        return self.xp.power(a, self.exponent).astype(a.dtype, copy=False)
 
     def backward(self, g):
         (a,) = self.saved
@@ -149,13 +233,12 @@ class PowBackward0(Op):
 class PowBackward1(Op):
     """tensor ** tensor"""
 
-    silent_fp = True
-
     def forward(self, a, b):
-        self.save(a, b)
+        _reject(a, "b", "pow")
         if a.dtype.kind in "iu" and self.xp.any(b < 0):
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
-        out = self.xp.power(a, b)
+            out = _int_power(self.xp, a, b)
+        else:
+            out = self.xp.power(a, b)
         self.save(a, b, out)
         return out
 
@@ -168,22 +251,69 @@ class PowBackward1(Op):
         return grad_a, grad_b
 
 
+def _int_power(xp, a, b):
+    """Integer tensor ** integer tensor with negative exponents, as torch computes it (NumPy
+    refuses): 1 ** -n is 1, (-1) ** -n is +-1, any other base gives 0."""
+    negative = b < 0
+    result = xp.power(a, xp.where(negative, 0, b))
+    odd = (b % 2) != 0
+    special = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0))
+    return xp.where(negative, special, result).astype(result.dtype, copy=False)
+
+
+class PowBackward2(PowBackward1):
+    """number ** tensor: the base is a constant 0-dim tensor."""
+
+
+class RsubBackward0(Op):
+    """other - alpha * input, the operands given as (input, other) (torch.rsub)."""
+
+    def __init__(self, alpha=1):
+        self.alpha = alpha
+
+    def forward(self, a, b):
+        return b - a if self.alpha == 1 else b - _scaled(a, self.alpha)
+
+    def backward(self, g):
+        return -g if self.alpha == 1 else g * -self.alpha, g
+
+
+class RsubBackward1(RsubBackward0):
+    """rsub with a Python number ``other`` (number - tensor)."""
+
+
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, with torch's type promotion (torch.add)."""
+    if alpha == 1 and out is None and plain_pair(input, other):
+        return plain_binary(operator.add, input, other)
+    if alpha != 1 or isinstance(alpha, bool):
+        _check_alpha(input, other, alpha)
     return with_out(AddBackward0(alpha).apply(input, other), out)
 
 
 def sub(input, other, *, alpha=1, out=None):
-    """input - alpha * other (torch.sub)."""
+    """input - alpha * other (torch.sub); bool operands are refused, as in torch."""
+    if alpha == 1 and out is None and plain_pair(input, other) and input.dtype.category:
+        return plain_binary(operator.sub, input, other)
+    _check_sub(input, other)
+    if alpha != 1 or isinstance(alpha, bool):
+        _check_alpha(input, other, alpha)
     return with_out(SubBackward0(alpha).apply(input, other), out)
 
 
 def rsub(input, other, alpha=1):
-    return SubBackward0(alpha).apply(other, input)
+    """other - alpha * input (torch.rsub; Python's reflected -)."""
+    _check_sub(input, other)
+    if alpha != 1 or isinstance(alpha, bool):
+        _check_alpha(input, other, alpha)
+    op = RsubBackward0 if _is_tensor(other) else RsubBackward1
+    return op(alpha).apply(input, other)
 
 
 def mul(input, other, *, out=None):
     """Elementwise product (torch.mul)."""
+    if out is None and plain_pair(input, other):
+        return plain_binary(operator.mul, input, other)
     return with_out(MulBackward0().apply(input, other), out)
 
 
@@ -192,25 +322,30 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is None:
         return with_out(DivBackward0().apply(input, other), out)
     if rounding_mode not in ("trunc", "floor"):
-        raise ValueError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                          f"found '{rounding_mode}'")
-    return with_out(DivBackward1(rounding_mode).apply(input, other), out)
+    return with_out(DivBackward2(rounding_mode).apply(input, other), out)
 
 
 true_divide = div
 
 
 def rdiv(input, other):
-    return DivBackward0().apply(other, input)
+    """other / input for a Python number ``other`` (Python's reflected /).
+
+    Computed as torch's Tensor.__rtruediv__ does, reciprocal(input) * other: the dtype, the
+    rounding (2.5 / bfloat16 tensor rounds the reciprocal to bfloat16) and the grad_fn
+    (MulBackward0) all follow from that."""
+    return mul(reciprocal(input), other)
 
 
 def floor_divide(input, other, *, out=None):
-    """Division rounded down (torch.floor_divide; Python's // on tensors)."""
-    return div(input, other, rounding_mode="floor", out=out)
+    """Division rounded down (torch.floor_divide; Python's // on tensors); no derivative."""
+    return with_out(_FloorDivide().apply(input, other), out)
 
 
 def rfloordiv(input, other):
-    return DivBackward1("floor").apply(other, input)
+    return _FloorDivide().apply(other, input)
 
 
 def remainder(input, other, *, out=None):
@@ -218,12 +353,22 @@ def remainder(input, other, *, out=None):
     return with_out(RemainderBackward0().apply(input, other), out)
 
 
+class _RRemainder(_NotImplemented, RemainderBackward0):
+    """number % tensor: torch has no derivative for it."""
+
+    aten_name = "remainder"
+
+
 def rremainder(input, other):
-    return RemainderBackward0().apply(other, input)
+    """other % input for a Python number ``other`` (Python's reflected %)."""
+    return _RRemainder().apply(other, input)
 
 
 def fmod(input, other, *, out=None):
-    """C-style modulus, sign of the dividend (torch.fmod)."""
+    """C-style modulus, sign of the dividend (torch.fmod); no Python number as ``input``."""
+    if not _is_tensor(input):
+        raise TypeError(f"fmod() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, {type(other).__name__})")
     return with_out(FmodBackward0().apply(input, other), out)
 
 
@@ -235,18 +380,19 @@ def pow(input, exponent, *, out=None):
         return rpow(exponent, input)
     if isinstance(exponent, Tensor):
         return with_out(PowBackward1().apply(input, exponent), out)
-    from ember._ops._op import result_type
-
     dtype = result_type(input, exponent)  # int tensor ** 2.5 computes in float
     base = input if input.dtype is dtype else input.to(dtype)
     return with_out(PowBackward0(exponent).apply(base), out)
 
 
 def rpow(input, other):
-    """scalar ** tensor"""
-    from ember._ops.creation import full_like_scalar
+    """other ** input for a Python number ``other`` (Python's reflected **, torch.pow(2, t))."""
+    from ember._ops.creation import full
 
-    return PowBackward1().apply(full_like_scalar(other, input), input)
+    # NOTE: the number takes part in promotion as a Python scalar (2 ** int8 tensor is int8),
+    # then becomes a 0-dim base of that dtype
+    dtype = result_type(other, input)
+    return PowBackward2().apply(full((), other, dtype=dtype, device=input.device), input)
 
 
 def neg(input, *, out=None):
@@ -259,10 +405,16 @@ def positive(input):
     return input
 
 
-def _inplace(fn):
-    """The in-place form of an out-of-place op: compute, then write into ``input``."""
+def _inplace(fn, float_result=False):
+    """The in-place form of an out-of-place op: compute, then write into ``input``.
+
+    ``float_result``: integers promote to the default float (true division)."""
 
     def op_(input, *args, **kwargs):
+        operands = [a for a in (*args, kwargs.get("min"), kwargs.get("max"))
+                    if _is_tensor(a) or isinstance(a, (int, float, complex))]
+        if operands and _may_not_fit(input, operands):
+            _check_inplace(input, operands, float_result and not kwargs.get("rounding_mode"))
         return inplace_update(input, fn(input, *args, **kwargs))
 
     op_.__name__ = fn.__name__ + "_"
@@ -270,7 +422,39 @@ def _inplace(fn):
     return op_
 
 
-add_, sub_, mul_, div_ = _inplace(add), _inplace(sub), _inplace(mul), _inplace(div)
+def _may_not_fit(input, operands):
+    """Cheap test: could the result have a higher category or another shape than ``input``?"""
+    category, shape = input.dtype.category, input.shape
+    for a in operands:
+        if _is_tensor(a):
+            if a.dtype.category > category or a.shape != shape:
+                return True
+        elif category < COMPLEX:
+            return True
+    return False
+
+
+class _ResultMeta:
+    """The dtype and shape an op's result will have, for checks made before computing it."""
+
+    def __init__(self, dtype, shape):
+        self.dtype, self.shape = dtype, shape
+
+
+def _check_inplace(input, operands, float_result):
+    """torch checks that the result can be written into ``input`` (dtype, then shape) before it
+    checks that a kernel exists for the dtype: int_tensor //= 1j is a cast error."""
+    from ember import _dtype
+    from ember._ops.shape import broadcast_shape
+
+    dtype = result_type(input, *operands)
+    if float_result and dtype.category < FLOAT:
+        dtype = _dtype.get_default_dtype()
+    shape = broadcast_shape(input.shape, *(a.shape for a in operands if _is_tensor(a)))
+    _check_writable(input, _ResultMeta(dtype, tuple(shape)))
+
+
+add_, sub_, mul_, div_ = _inplace(add), _inplace(sub), _inplace(mul), _inplace(div, True)
 floor_divide_, remainder_, pow_, neg_ = (_inplace(floor_divide), _inplace(remainder),
                                          _inplace(pow), _inplace(neg))
 
@@ -281,7 +465,6 @@ class _Unary(Op):
     """A float-valued unary op: integer inputs compute in the default float dtype."""
 
     promote = "float"
-    silent_fp = True
 
 
 class ExpBackward0(_Unary):
@@ -427,18 +610,22 @@ class AbsBackward0(Op):
     promote = "keep"
 
     def forward(self, x):
+        _reject(x, "b", "abs_cpu")
         self.save(x)
         return self.xp.abs(x)
 
     def backward(self, g):
         (x,) = self.saved
-        return g * sign(x)
+        return g * sgn(x)
 
 
 class SignBackward0(Op):
     promote = "keep"
 
     def forward(self, x):
+        if x.dtype.kind == "c":
+            raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support "
+                                      "complex numbers. Please use torch.sgn instead.")
         if x.dtype == bool:
             return x.copy()
         return self.xp.sign(x)
@@ -448,13 +635,17 @@ class SignBackward0(Op):
 
 
 class _Rounding(Op):
-    """floor, ceil, round, trunc: integers pass through (as a copy); gradient zero, as in torch."""
+    """floor, ceil, round, trunc: integers pass through (as a copy); gradient zero, as in torch.
+    Bools and complex numbers have no kernel."""
 
     promote = "keep"
     np_name = ""
 
     def forward(self, x):
-        if x.dtype.kind in "iub":
+        if x.dtype.kind == "c" and self.np_name != "round":
+            raise NotImplementedError(f"{self.np_name} is not supported for complex inputs")
+        _reject(x, "bc", f"{self.np_name}_vml_cpu")
+        if x.dtype.kind in "iu":
             return x.copy()
         return getattr(self.xp, self.np_name)(x)
 
@@ -483,8 +674,7 @@ class RoundBackward1(_Rounding):
         self.decimals = decimals
 
     def forward(self, x):
-        if x.dtype.kind in "iub":
-            return x.copy()
+        _reject(x, "biuc", "round_cpu")  # with decimals, only floating types
         scale = 10.0 ** self.decimals
         return (self.xp.round(x * scale) / scale).astype(x.dtype, copy=False)
 
@@ -494,7 +684,9 @@ class ReluBackward0(Op):
 
     def forward(self, x):
         if x.dtype == bool:
-            raise RuntimeError('"clamp_min_scalar_cpu" not implemented for \'Bool\'')
+            raise RuntimeError("Boolean inputs not supported for relu")
+        if x.dtype.kind == "c":
+            raise NotImplementedError("clamp is not supported for complex types")
         y = self.xp.maximum(x, 0).astype(x.dtype, copy=False)
         self.save(y)
         return y
@@ -542,8 +734,19 @@ def round(input, *, decimals=0, out=None):
 
 
 def frac(input):
-    """input - trunc(input) (torch.frac)."""
+    """input - trunc(input) (torch.frac); floating types only."""
+    if input.dtype.category != FLOAT:
+        raise NotImplementedError(f'"frac_cpu" not implemented for '
+                                  f"'{_legacy_scalar_name(input.dtype)}'")
     return input - trunc(input)
+
+
+def sgn(input):
+    """input / |input| for complex input (0 at 0), sign(input) otherwise (torch.sgn)."""
+    if input.dtype.category != COMPLEX:
+        return sign(input)
+    magnitude = abs(input)
+    return input / (magnitude + (magnitude == 0))  # NOTE: 0 / 1 = 0 where input is 0
 
 
 def square(input):
@@ -551,7 +754,16 @@ def square(input):
     return pow(input, 2)
 
 
-exp_, log_, sqrt_, abs_ = _inplace(exp), _inplace(log), _inplace(sqrt), _inplace(abs)
+exp_, log_, sqrt_ = _inplace(exp), _inplace(log), _inplace(sqrt)
+_abs_inplace = _inplace(abs)
+
+
+def abs_(input):
+    """In-place abs (torch.Tensor.abs_); refused for complex input, whose abs is real."""
+    if input.dtype.category == COMPLEX:
+        raise RuntimeError("In-place abs is not supported for complex tensors.")
+    return _abs_inplace(input)
+
 sigmoid_, tanh_, relu_ = _inplace(sigmoid), _inplace(tanh), _inplace(relu)
 
 # -- clamp, maximum, minimum ---------------------------------------------------------------
@@ -582,10 +794,31 @@ class ClampBackward1(Op):
         return g * mask
 
 
+class ClampBackward0(Op):
+    """clamp with tensor bounds, either of which may be None."""
+
+    def forward(self, x, min, max):
+        self.save(x, min, max)
+        y = x if min is None else self.xp.maximum(x, min)
+        return y if max is None else self.xp.minimum(y, max)
+
+    def backward(self, g):
+        x, min, max = self.saved
+        inside = (x == x) if min is None else (x >= min)
+        if max is not None:
+            inside = inside & (x <= max)
+        # NOTE: a tie with a bound sends the gradient to the input, as torch does
+        return (g * inside,
+                None if min is None else g * (x < min),
+                None if max is None else g * (x > max))
+
+
 class MaximumBackward0(Op):
     np_name = "maximum"
 
     def forward(self, a, b):
+        if a.dtype.kind == "c":
+            raise RuntimeError(f"{self.np_name} not implemented for complex tensors.")
         self.save(a, b)
         return getattr(self.xp, self.np_name)(a, b)
 
@@ -602,44 +835,95 @@ class MinimumBackward0(MaximumBackward0):
 
 
 def clamp(input, min=None, max=None, *, out=None):
-    """Clamp into [min, max]; bounds may be scalars or tensors (torch.clamp)."""
-    from ember._tensor import Tensor
+    """Clamp into [min, max]; bounds are both numbers or both tensors (torch.clamp)."""
+    dtype = _clamp_dtype(input, min, max)
+    if _is_tensor(min) or _is_tensor(max):
+        return with_out(ClampBackward0().apply(input, min, max), out)
+    return with_out(_clamp_scalar(ClampBackward1, input, min, max, dtype), out)
 
-    if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        result = input
-        if min is not None:
-            result = maximum(result, min)
-        if max is not None:
-            result = minimum(result, max)
-        return with_out(result, out)
-    from ember._ops._op import result_type
 
-    dtype = result_type(input, *(b for b in (min, max) if b is not None))
+def _clamp_scalar(op_cls, input, min, max, dtype):
+    # the input is cast to the promoted dtype first: clamp(int_tensor, 0.5) is a float tensor
     x = input if input.dtype is dtype else input.to(dtype)
-    return with_out(ClampBackward1(min, max).apply(x), out)
+    return op_cls(min, max).apply(x)
+
+
+def _clamp_dtype(input, min, max):
+    """The result dtype of clamp, after torch's argument and dtype checks (in torch's order)."""
+    if not _is_tensor(input):
+        raise TypeError(f"clamp() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, ...)")
+    bounds = [b for b in (min, max) if b is not None]
+    if not bounds:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if len({_is_tensor(b) for b in bounds}) > 1:
+        raise TypeError("clamp() received an invalid combination of arguments - got (Tensor, "
+                        f"{type(min).__name__}, {type(max).__name__})")
+    if input.dtype.category == COMPLEX:
+        raise NotImplementedError("clamp is not supported for complex types")
+    dtype = result_type(input, *bounds)
+    tensors = _is_tensor(bounds[0])
+    kernel = "clamp" if len(bounds) == 2 else "clamp_min" if min is not None else "clamp_max"
+    if dtype.category == COMPLEX:
+        if tensors:
+            name = {"clamp": "clamp", "clamp_min": "maximum", "clamp_max": "minimum"}[kernel]
+            raise NotImplementedError(f'"{name}_cpu" not implemented for '
+                                      f"'{_legacy_scalar_name(dtype)}'")
+        if input.dtype.category == FLOAT:
+            raise RuntimeError("value cannot be converted to type double without overflow")
+        raise NotImplementedError("clamp is not supported for complex types")
+    if dtype.category == BOOL and not tensors:
+        raise NotImplementedError(f'"{kernel}_scalar_cpu" not implemented for \'Bool\'')
+    return dtype
+
+
+class ClampMinBackward0(ClampBackward1):
+    pass
+
+
+class ClampMaxBackward0(ClampBackward1):
+    pass
 
 
 def clamp_min(input, min):
-    return clamp(input, min=min)
+    """max(input, min) (torch.clamp_min)."""
+    if _is_tensor(min):
+        return clamp(input, min=min)
+    dtype = _clamp_dtype(input, min, None)
+    return _clamp_scalar(ClampMinBackward0, input, min, None, dtype)
 
 
 def clamp_max(input, max):
-    return clamp(input, max=max)
+    """min(input, max) (torch.clamp_max)."""
+    if _is_tensor(max):
+        return clamp(input, max=max)
+    dtype = _clamp_dtype(input, None, max)
+    return _clamp_scalar(ClampMaxBackward0, input, None, max, dtype)
 
 
-clamp_ = _inplace(clamp)
+_clamp_inplace = _inplace(clamp)
+
+
+def clamp_(input, min=None, max=None):
+    """In-place clamp (torch.Tensor.clamp_); complex input fails before any other check."""
+    if input.dtype.category == COMPLEX:
+        raise NotImplementedError("clamp is not supported for complex types")
+    return _clamp_inplace(input, min, max)
+
 clip, clip_ = clamp, clamp_
 
 
 def maximum(input, other, *, out=None):
-    """Elementwise maximum, NaN-propagating (torch.maximum)."""
+    """Elementwise maximum, NaN-propagating (torch.maximum); tensors only, no complex."""
+    _expect_tensor("maximum", input, "input", 1)
+    _expect_tensor("maximum", other, "other", 2)
     return with_out(MaximumBackward0().apply(input, other), out)
 
 
 def minimum(input, other, *, out=None):
-    """Elementwise minimum, NaN-propagating (torch.minimum)."""
+    """Elementwise minimum, NaN-propagating (torch.minimum); tensors only, no complex."""
+    _expect_tensor("minimum", input, "input", 1)
+    _expect_tensor("minimum", other, "other", 2)
     return with_out(MinimumBackward0().apply(input, other), out)
 
 
@@ -647,69 +931,78 @@ def minimum(input, other, *, out=None):
 
 
 class _NoGrad(Op):
-    """An op whose result has no gradient (comparisons, logical and bitwise ops)."""
+    """An op whose result has no gradient (comparisons, logical and bitwise ops).
+
+    ``rejects``: NumPy dtype kinds of the compute dtype torch has no kernel for (see _reject)."""
 
     differentiable = False
     np_name = ""
+    rejects = ""
 
     def forward(self, *arrays):
+        if self.rejects:
+            _reject(arrays[0], self.rejects, f"{self.kernel}_cpu")
         return getattr(self.xp, self.np_name)(*arrays)
 
 
-def _no_grad_op(np_name, doc, promote="binary"):
-    op_cls = type(np_name, (_NoGrad,), {"np_name": np_name, "promote": promote})
+def _no_grad_op(name, np_name, doc, promote="binary", rejects="", scalar_other=True,
+                scalar_input=False):
+    """A function over a _NoGrad op. As torch's argument parser does, ``input`` must be a tensor
+    unless ``scalar_input``, and so must ``other`` unless ``scalar_other``."""
+    op_cls = type(np_name, (_NoGrad,), {"np_name": np_name, "promote": promote,
+                                         "rejects": rejects, "kernel": name})
 
     def fn(input, other=None, *, out=None):
-        args = (input,) if other is None else (input, other)
-        return with_out(op_cls().apply(*args), out)
+        if not (scalar_input or _is_tensor(input)):
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"({type(input).__name__}, {type(other).__name__})")
+        if other is None:
+            return with_out(op_cls().apply(input), out)
+        if not scalar_other:
+            _expect_tensor(name, other, "other", 2)
+        return with_out(op_cls().apply(input, other), out)
 
-    fn.__doc__ = doc
+    fn.__name__, fn.__doc__ = name, doc
     return fn
 
 
-eq = _no_grad_op("equal", "Elementwise ==, a bool tensor (torch.eq).")
-ne = _no_grad_op("not_equal", "Elementwise != (torch.ne).")
-lt = _no_grad_op("less", "Elementwise < (torch.lt).")
-le = _no_grad_op("less_equal", "Elementwise <= (torch.le).")
-gt = _no_grad_op("greater", "Elementwise > (torch.gt).")
-ge = _no_grad_op("greater_equal", "Elementwise >= (torch.ge).")
-logical_and = _no_grad_op("logical_and", "Elementwise logical and, a bool tensor.", "keep")
-logical_or = _no_grad_op("logical_or", "Elementwise logical or, a bool tensor.", "keep")
-logical_xor = _no_grad_op("logical_xor", "Elementwise logical xor, a bool tensor.", "keep")
-logical_not = _no_grad_op("logical_not", "Elementwise logical not, a bool tensor.", "keep")
-isnan = _no_grad_op("isnan", "True where input is NaN (torch.isnan).", "keep")
-isinf = _no_grad_op("isinf", "True where input is +-inf (torch.isinf).", "keep")
-isfinite = _no_grad_op("isfinite", "True where input is finite (torch.isfinite).", "keep")
-_bitwise_and = _no_grad_op("bitwise_and", "Bitwise and; logical and for bools.")
-_bitwise_or = _no_grad_op("bitwise_or", "Bitwise or; logical or for bools.")
-_bitwise_xor = _no_grad_op("bitwise_xor", "Bitwise xor; logical xor for bools.")
-_bitwise_not = _no_grad_op("invert", "Bitwise not; logical not for bools.", "keep")
+def _logical(name, doc):
+    return _no_grad_op(name, name, doc, "keep", scalar_other=False)
 
 
-def _integral_only(fn, name):
-    def checked(input, other=None, **kwargs):
-        from ember._ops._op import result_type
+eq = _no_grad_op("eq", "equal", "Elementwise ==, a bool tensor (torch.eq).")
+ne = _no_grad_op("ne", "not_equal", "Elementwise != (torch.ne).")
+lt = _no_grad_op("lt", "less", "Elementwise < (torch.lt); not for complex.", rejects="c")
+le = _no_grad_op("le", "less_equal", "Elementwise <= (torch.le).", rejects="c")
+gt = _no_grad_op("gt", "greater", "Elementwise > (torch.gt).", rejects="c")
+ge = _no_grad_op("ge", "greater_equal", "Elementwise >= (torch.ge).", rejects="c")
+logical_and = _logical("logical_and", "Elementwise logical and, a bool tensor.")
+logical_or = _logical("logical_or", "Elementwise logical or, a bool tensor.")
+logical_xor = _logical("logical_xor", "Elementwise logical xor, a bool tensor.")
+logical_not = _logical("logical_not", "Elementwise logical not, a bool tensor.")
+isnan = _no_grad_op("isnan", "isnan", "True where input is NaN (torch.isnan).", "keep")
+isinf = _no_grad_op("isinf", "isinf", "True where input is +-inf (torch.isinf).", "keep")
+isfinite = _no_grad_op("isfinite", "isfinite", "True where input is finite (torch.isfinite).",
+                       "keep")
+# bitwise ops: integers and bools only (logical for bools)
+bitwise_and = _no_grad_op("bitwise_and", "bitwise_and", "Bitwise and (torch.bitwise_and).",
+                          rejects="fVc", scalar_input=True)
+bitwise_or = _no_grad_op("bitwise_or", "bitwise_or", "Bitwise or (torch.bitwise_or).",
+                         rejects="fVc", scalar_input=True)
+bitwise_xor = _no_grad_op("bitwise_xor", "bitwise_xor", "Bitwise xor (torch.bitwise_xor).",
+                          rejects="fVc", scalar_input=True)
+bitwise_not = _no_grad_op("bitwise_not", "invert", "Bitwise not (torch.bitwise_not).", "keep",
+                          rejects="fVc")
 
-        dtype = input.dtype if other is None else result_type(input, other)
-        if dtype.category >= FLOAT:
-            raise RuntimeError(f'"{name}_cpu" not implemented for '
-                               f"'{_legacy_scalar_name(dtype)}'")
-        return fn(input, other, **kwargs) if other is not None else fn(input, **kwargs)
 
-    checked.__doc__ = fn.__doc__
-    return checked
-
-
-def _legacy_scalar_name(dtype):
-    from ember._ops._op import _legacy_type_name
-
-    return _legacy_type_name(type("T", (), {"dtype": dtype})).split(".")[1][:-6]
+def _invert(input):
+    """The ~ operator: like bitwise_not, but a TypeError for float tensors, as in torch."""
+    if input.dtype.category >= FLOAT:
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return bitwise_not(input)
 
 
-bitwise_and = _integral_only(_bitwise_and, "bitwise_and")
-bitwise_or = _integral_only(_bitwise_or, "bitwise_or")
-bitwise_xor = _integral_only(_bitwise_xor, "bitwise_xor")
-bitwise_not = _integral_only(_bitwise_not, "bitwise_not")
 bitwise_and_, bitwise_or_, bitwise_xor_ = (_inplace(bitwise_and), _inplace(bitwise_or),
                                            _inplace(bitwise_xor))
 
@@ -742,11 +1035,12 @@ def _xp(t):
 # -- composites ------------------------------------------------------------------------------
 
 
-def where(condition, input, other):
-    """Pick from input where condition holds, else from other (torch.where, 3 arguments)."""
+def where(condition, input=None, other=None, *, out=None):
+    """torch.where, 1 or 3 arguments; defined in ember/_ops/index.py. NOTE: this name is what
+    ``from ember._ops.pointwise import *`` exports over index's, so it must pass everything on."""
     from ember._ops.index import where as _where
 
-    return _where(condition, input, other)
+    return _where(condition, input, other, out=out)
 
 
 def lerp(input, end, weight):

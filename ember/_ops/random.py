@@ -201,3 +201,48 @@ def _fill_from(input, array):
     value = _finish(array, input.device, False)
     with no_grad():
         return inplace_update(input, value)
+
+
+def exponential_(input, lambd=1.0, *, generator=None):
+    """Fill with exponential samples of rate lambd in place (Tensor.exponential_)."""
+    return _fill_from(input, _gen(generator).exponential(tuple(input.shape), input.dtype.np,
+                                                         lambd))
+
+
+def geometric_(input, p, *, generator=None):
+    """Fill with geometric samples (trials to first success) in place (Tensor.geometric_)."""
+    return _fill_from(input, _gen(generator).geometric(tuple(input.shape), input.dtype.np, p))
+
+
+def log_normal_(input, mean=1.0, std=2.0, *, generator=None):
+    """Fill with exp(normal(mean, std)) samples in place (Tensor.log_normal_)."""
+    return _fill_from(input, _gen(generator).log_normal(tuple(input.shape), input.dtype.np,
+                                                        mean, std))
+
+
+def cauchy_(input, median=0.0, sigma=1.0, *, generator=None):
+    """Fill with Cauchy samples in place (Tensor.cauchy_)."""
+    return _fill_from(input, _gen(generator).cauchy(tuple(input.shape), input.dtype.np, median,
+                                                    sigma))
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    """Indices drawn by the row weights of input, int64 (torch.multinomial)."""
+    array = _gen(generator).multinomial(input._data, num_samples, replacement)
+    return _finish(array, input.device, False)
+
+
+class fork_rng:
+    """Restore the default generator's state on exit (torch.random.fork_rng)."""
+
+    def __init__(self, devices=None, enabled=True, device_type="cuda"):
+        self.enabled = enabled
+
+    def __enter__(self):
+        if self.enabled:
+            self._state = get_rng_state()
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            set_rng_state(self._state)
+        return False

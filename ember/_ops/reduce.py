@@ -10,7 +10,11 @@ from ember import _dtype
 from ember._dtype import BOOL, FLOAT, INT
 from ember._ops._op import Op, _legacy_type_name
 from ember._ops.inplace import with_out
+from ember._ops.pointwise import _reject
 from ember._ops.shape import wrap_dim
+
+# NOTE: half-precision sums and means accumulate in float32, as torch does
+_HALF_TYPES = (_dtype.float16.np, _dtype.bfloat16.np)
 
 
 def reduce_dims(dim, ndim):
@@ -21,14 +25,18 @@ def reduce_dims(dim, ndim):
     wrapped = tuple(sorted(wrap_dim(d, ndim) for d in dims))
     if len(set(wrapped)) != len(wrapped):
         raise RuntimeError(f"dim {wrapped[0]} appears multiple times in the list of dims")
-    return wrapped if dims or dim is None else tuple(range(ndim))
+    if ndim == 0:
+        return ()  # torch accepts dim 0 / -1 on a 0-dim tensor: there is nothing to reduce
+    return wrapped if dims else tuple(range(ndim))
 
 
 def _expand_grad(g, dims, keepdim, shape):
     # the gradient of a reduction: put the reduced dims back, then broadcast to the input's shape
-    if not keepdim and len(shape):
+    if not keepdim and g.ndim:
+        kept = list(shape)
         for d in dims:
-            g = g.unsqueeze(d)
+            kept[d] = 1
+        g = g.reshape(kept)
     return g.expand(shape)
 
 
@@ -41,8 +49,7 @@ class SumBackward0(_Reduction):
     promote = "int64_acc"
 
     def forward(self, x):
-        if x.dtype.itemsize == 2 and x.dtype.kind == "f" or x.dtype.name == "bfloat16":
-            # NOTE: half-precision sums accumulate in float32, as torch does
+        if x.dtype in _HALF_TYPES:
             return x.sum(axis=self.dims, keepdims=self.keepdim, dtype="float32").astype(x.dtype)
         return x.sum(axis=self.dims, keepdims=self.keepdim)
 
@@ -60,7 +67,7 @@ class MeanBackward0(_Reduction):
     def forward(self, x):
         count = math.prod(x.shape[d] for d in self.dims)
         self.count = count
-        if x.dtype.itemsize == 2 and x.dtype.kind in "fV" or x.dtype.name == "bfloat16":
+        if x.dtype in _HALF_TYPES:
             total = x.sum(axis=self.dims, keepdims=self.keepdim, dtype="float32")
             return (total / count).astype(x.dtype)
         with _quiet(self.xp):
@@ -105,7 +112,6 @@ class ProdBackward0(_Reduction):
     promote = "int64_acc"
 
     def forward(self, x):
-        self.save(x)
         out = x.prod(axis=self.dims, keepdims=self.keepdim)
         self.save(x, out)
         return out
@@ -117,6 +123,10 @@ class ProdBackward0(_Reduction):
         if not bool((x == 0).any()):
             return g * _expand_grad(out, self.dims, self.keepdim, shape) / x
         return g * _prod_others(x, self.dims)
+
+
+class ProdBackward1(ProdBackward0):
+    """prod along one dim."""
 
 
 def _prod_others(x, dims):
@@ -143,7 +153,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     """Product over one dim or all (torch.prod); ints and bools multiply in int64."""
     if dtype is not None:
         input = input.to(dtype)
-    return ProdBackward0(reduce_dims(dim, input.ndim), keepdim).apply(input)
+    op = ProdBackward0 if dim is None else ProdBackward1
+    return op(reduce_dims(dim, input.ndim), keepdim).apply(input)
 
 
 # -- max / min ---------------------------------------------------------------------------------
@@ -157,11 +168,13 @@ class MaxBackward1(Op):
 
     promote = "keep"
     reducer = "max"
+    kernel = "max_all"  # torch's kernel name, in its error for complex input
 
     def __init__(self, dims=None, keepdim=False):
         self.dims, self.keepdim = dims, keepdim
 
     def forward(self, x):
+        _reject(x, "c", self.kernel)
         if x.size == 0 and self.dims is None:
             raise RuntimeError(f"{self.reducer}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
@@ -181,14 +194,22 @@ class MaxBackward1(Op):
 
 class MinBackward1(MaxBackward1):
     reducer = "min"
+    kernel = "min_all"
 
 
 class AmaxBackward0(MaxBackward1):
-    pass
+    kernel = "max_values_cpu"
 
 
 class AminBackward0(MinBackward1):
-    pass
+    kernel = "min_values_cpu"
+
+
+def _check_real(name, x, bool_ok=True):
+    """torch's max(dim) / argmax refuse complex (and argmax bool) input with a RuntimeError."""
+    if x.dtype.kind == "c" or (x.dtype.kind == "b" and not bool_ok):
+        kind = "complex" if x.dtype.kind == "c" else "bool"
+        raise RuntimeError(f"{name}(): does not support {kind} input")
 
 
 class MaxBackward0(Op):
@@ -201,6 +222,7 @@ class MaxBackward0(Op):
         self.dim, self.keepdim = dim, keepdim
 
     def forward(self, x):
+        _check_real(self.reducer, x)
         if x.shape and x.shape[self.dim] == 0 if x.ndim else False:
             raise IndexError(f"{self.reducer}(): Expected reduction dim {self.dim} to have "
                              "non-zero size.")
@@ -281,8 +303,9 @@ class _ArgReduce(Op):
         self.np_name, self.dim, self.keepdim = name, dim, keepdim
 
     def forward(self, x):
+        _check_real(self.np_name, x, bool_ok=False)
         if x.size == 0:
-            raise RuntimeError(f"{self.np_name}(): Expected reduction dim to be specified for "
+            raise IndexError(f"{self.np_name}(): Expected reduction dim to be specified for "
                                "input.numel() == 0.")
         fn = getattr(self.xp, self.np_name)
         if self.dim is None:
@@ -308,7 +331,6 @@ def argmin(input, dim=None, keepdim=False):
 
 class LinalgVectorNormBackward0(_Reduction):
     promote = "keep"
-    silent_fp = True
 
     def __init__(self, ord, dims, keepdim):
         super().__init__(dims, keepdim)
@@ -358,6 +380,10 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
                            f"input. Got {_legacy_type_name(input).split('.')[1][:-6]}")
     if p == "nuc":
         raise NotImplementedError("norm(p='nuc') is not supported yet")
+    if p == "fro" and dim is not None and not isinstance(dim, int) and len(dim) > 2:
+        # torch takes 'fro' over two dims as a matrix norm, and refuses more
+        raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
+                           + " ".join(str(d) for d in dim))
     ord = 2 if p in ("fro", None) else p
     out = LinalgVectorNormBackward0(ord, reduce_dims(dim, input.ndim), keepdim).apply(input)
     return out
@@ -367,15 +393,16 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance with Bessel's correction by default (torch.var); a composite."""
     if isinstance(dim, bool):
         dim, unbiased = None, dim
+    if input.dtype.category < FLOAT:
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     if correction is None:
         correction = 0 if unbiased is False else 1
     dims = reduce_dims(dim, input.ndim)
-    count = math.prod(input.shape[d] for d in dims) if input.ndim else 1
+    count = math.prod(input.shape[d] for d in dims)
     centered = input - input.mean(dims, keepdim=True)
-    total = (centered * centered.conj()).sum(dims, keepdim=keepdim)
-    if input.is_complex():
-        total = total.real
-    return total / builtins_max(count - correction, 0)
+    # NOTE: |z|^2 for complex input, so the variance is real, as torch's is
+    squares = centered.abs().square() if input.is_complex() else centered * centered
+    return squares.sum(dims, keepdim=keepdim) / builtins_max(count - correction, 0)
 
 
 def builtins_max(a, b):
@@ -411,7 +438,6 @@ def any(input, dim=None, keepdim=False):
 
 class LogsumexpBackward0(_Reduction):
     promote = "float"
-    silent_fp = True
 
     def forward(self, x):
         xp = self.xp

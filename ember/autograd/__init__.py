@@ -1,13 +1,17 @@
 """ember.autograd: reverse-mode automatic differentiation, as torch.autograd."""
 
+from ember.autograd import anomaly_mode, function, grad_mode
+from ember.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly
+from ember.autograd.function import Function, once_differentiable
 from ember.autograd.grad_mode import (
     enable_grad,
     inference_mode,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
 )
-from ember.autograd.gradcheck import gradcheck, gradgradcheck
+from ember.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 
 def _as_tuple(x):
@@ -18,13 +22,30 @@ def _as_tuple(x):
     return (x,) if isinstance(x, Tensor) else tuple(x)
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+def _make_grads(outputs, grads):
+    """One gradient per output (None: implicit, for scalars); torch's TypeError otherwise."""
+    from ember._tensor import Tensor
+
+    grads = _as_tuple(grads) or (None,) * len(outputs)
+    for g in grads[:len(outputs)]:
+        if g is not None and not isinstance(g, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
+    return grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             grad_variables=None, inputs=None):
     """Accumulate gradients of ``tensors`` into the leaves' .grad (torch.autograd.backward)."""
     from ember.autograd.engine import run_backward as _run_backward
 
     tensors = _as_tuple(tensors)
-    grads = _as_tuple(grad_tensors) or (None,) * len(tensors)
-    _run_backward(tensors, grads, retain_graph, create_graph, _as_tuple(inputs), accumulate=True)
+    grads = _make_grads(tensors, grad_tensors if grad_variables is None else grad_variables)
+    inputs = _as_tuple(inputs)
+    if inputs is not None and not inputs:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    _run_backward(tensors, grads, retain_graph, create_graph, inputs, accumulate=True)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -33,10 +54,16 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     from ember._ops.creation import zeros_like
     from ember.autograd.engine import run_backward as _run_backward
 
+    if is_grads_batched:
+        raise NotImplementedError("ember.autograd.grad: is_grads_batched=True is not supported")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads="
+                         "True, but got: allow_unused=False.")
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
-    grads = _as_tuple(grad_outputs) or (None,) * len(outputs)
-    if allow_unused is None:
-        allow_unused = materialize_grads
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    grads = _make_grads(outputs, grad_outputs)
+    allow_unused = materialize_grads if allow_unused is None else allow_unused
     result = _run_backward(outputs, grads, retain_graph, create_graph, inputs, accumulate=False,
                            allow_unused=allow_unused)
     if materialize_grads:
@@ -44,12 +71,25 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return result
 
 
-def Variable(data, requires_grad=False, volatile=False):  # noqa: N802 - torch's legacy name
-    """The legacy Variable wrapper: returns a tensor, as torch has since 0.4."""
-    out = data.detach()
-    out.requires_grad_(requires_grad)
-    return out
+class _VariableMeta(type):
+    def __instancecheck__(cls, other):
+        from ember._tensor import Tensor
+
+        return isinstance(other, Tensor)
 
 
-__all__ = ["backward", "grad", "Variable", "no_grad", "enable_grad", "set_grad_enabled",
-           "inference_mode", "is_grad_enabled", "gradcheck", "gradgradcheck"]
+class Variable(metaclass=_VariableMeta):
+    """The legacy Variable wrapper: calling it returns a tensor (as in torch since 0.4) that shares
+    memory and version counter with ``data``; every tensor is an instance of it."""
+
+    def __new__(cls, data=None, requires_grad=False, volatile=False):
+        from ember._ops.creation import tensor
+
+        out = tensor([]) if data is None else data.detach()
+        return out.requires_grad_(requires_grad)
+
+
+__all__ = ["backward", "grad", "Variable", "Function", "once_differentiable", "no_grad",
+           "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+           "is_inference_mode_enabled", "gradcheck", "gradgradcheck", "GradcheckError",
+           "detect_anomaly", "set_detect_anomaly", "anomaly_mode", "function", "grad_mode"]

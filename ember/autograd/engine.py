@@ -1,43 +1,94 @@
-"""The backward engine: one routine serves Tensor.backward and autograd.grad.
+"""The backward engine: one routine serves Tensor.backward, autograd.backward and autograd.grad.
 
-Nodes run from a heap in decreasing sequence number. Every consumer of a node was created after
-it, so when a node comes off the heap all gradient contributions to it have arrived: no recursion,
-no depth limit. Broadcasting is undone here, once: each input's gradient is summed to the input's
-shape and cast to its dtype before it is passed on.
+As in torch's engine, a first pass counts, for every node reachable from the roots, how many edges
+lead into it; a node becomes ready when all of them have delivered their gradient, and ready nodes
+run from a priority queue (highest sequence number first, AccumulateGrad before anything else). No
+recursion, so no depth limit. Broadcasting is undone here, once: each input's gradient is summed to
+the input's shape and cast to its dtype before it is passed on.
 """
 
 from __future__ import annotations
 
-import heapq
+import sys
 import weakref
 
-from ember._ops._op import Node, _RemovableHandle
+from ember._backend import xp_of
+from ember._ops._op import Node, Op
+from ember.autograd.anomaly_mode import check_nan
 from ember.autograd.grad_mode import set_grad_enabled
 
 
 class AccumulateGrad(Node):
     """The node of a leaf: adds the incoming gradient into ``variable.grad``."""
 
-    _seq = -1  # runs after every node that feeds it
+    _seq = sys.maxsize  # torch gives AccumulateGrad the highest priority: it runs once ready
     _edges = ()
+    _n_outputs = 1
 
     def __init__(self, variable):
-        self.variable = variable
+        self._variable = weakref.ref(variable)  # the leaf holds this node: no cycle
         self.needs_input_grad = ()
 
+    @property
+    def variable(self):
+        return self._variable()
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"  # torch's C++ name; repr shows the class name
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
     def accumulate(self, grad, create_graph):
+        """torch's rules: a fresh copy the first time; then in place, or out of place (keeping
+        the graph) under create_graph."""
         leaf = self.variable
-        if leaf.grad is None:
-            # NOTE: the first gradient is copied, never aliased: the same tensor may reach
-            # several leaves, and later accumulation happens in place
-            leaf.grad = grad if create_graph else grad.detach().clone()
+        if leaf is None:
+            return  # the leaf is gone: nobody can read its gradient
+        old = leaf._grad
+        if old is None:
+            leaf._grad = _first_grad(leaf, grad, create_graph)
         elif create_graph:
-            leaf.grad = leaf.grad + grad
+            leaf._grad = old + grad
         else:
-            leaf.grad._data = leaf.grad._data + grad._data
-            leaf.grad._version.value += 1
-        for hook in leaf._post_acc_hooks or ():
+            xp_of(old.device).add(old._data, grad._data, out=old._data)
+            old._version.value += 1
+        for hook in list(leaf._post_acc_hooks or ()):
             hook(leaf)
+
+
+class CopyBackwards(Op):
+    """A copy of ``src`` (``dst`` only fixes the layout); torch's node for copy_ into a fresh
+    tensor, which is what a leaf's first gradient is under create_graph."""
+
+    promote = "keep"
+
+    def name(self):
+        return "torch::autograd::CopyBackwards"  # torch's C++ name; repr shows the class name
+
+    def __repr__(self):
+        return f"<CopyBackwards object at {id(self):#x}>"
+
+    def forward(self, dst, src):
+        out = self.xp.empty_like(dst)
+        out[...] = src
+        return out
+
+    def backward(self, g):
+        from ember._ops.creation import zeros_like
+
+        # the overwritten values get zeros (torch does so, rather than no gradient)
+        return (zeros_like(g) if self.needs_input_grad[0] else None), g
+
+
+def _first_grad(leaf, grad, create_graph):
+    # NOTE: never alias the incoming gradient: the same tensor may reach several leaves, and
+    # later accumulation happens in place. The copy takes the leaf's memory layout, as torch's.
+    if create_graph and grad._requires_grad:
+        return CopyBackwards().apply(leaf.detach(), grad)
+    out = xp_of(leaf.device).empty_like(leaf._data)
+    out[...] = grad._data
+    return _tensor_cls()._make(out, grad.device)
 
 
 def _tensor_cls():
@@ -58,117 +109,196 @@ def sum_to(grad, shape):
     return grad.reshape(shape) if grad.shape != shape else grad
 
 
-def _root_edge(t):
-    if t.grad_fn is not None:
-        return t.grad_fn, t._output_nr
-    if not t._requires_grad:
-        raise RuntimeError("element 0 of tensors does not require grad and does not have a "
-                           "grad_fn")
-    return t._grad_accumulator(), 0
+def _expandable(shape, to):
+    if len(shape) > len(to):
+        return False
+    return all(s == t or s == 1 for s, t in zip(reversed(shape), reversed(to)))
 
 
-def _initial_grad(t, grad):
-    from ember._ops.creation import ones_like, tensor
-
-    if grad is None:
-        if t.numel() != 1:
-            raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        return ones_like(t)
-    if not isinstance(grad, _tensor_cls()):
-        grad = tensor(grad, dtype=t.dtype, device=t.device)
-    if grad.shape != t.shape:
-        raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {grad.shape} and "
-                           f"output[0] has a shape of {t.shape}.")
-    return grad
+# -- the ready queue ------------------------------------------------------------------------------
 
 
-def run_backward(roots, grads, retain_graph, create_graph, inputs=None, accumulate=True,
-                 allow_unused=False):
-    """Propagate ``grads`` from ``roots``. With ``inputs``, capture (and only reach) their
-    gradients; with ``accumulate`` leaves' .grad receive them, else they are returned."""
-    if retain_graph is None:
-        retain_graph = create_graph
-    buffers = {}
-    heap = []
-    for t, g in zip(roots, grads):
-        node, nr = _root_edge(t)
-        _add_to_buffer(buffers, heap, node, nr, _initial_grad(t, g))
-    targets = _targets(inputs) if inputs is not None else None
-    needed = _needed_nodes(heap, targets) if targets is not None else None
-    captured = {}
-    with set_grad_enabled(create_graph):
-        while heap:
-            _, _, node = heapq.heappop(heap)
-            node_grads = _run_pre_hooks(node, buffers.pop(node))
-            if targets is not None:
-                for nr, g in enumerate(node_grads):
-                    if (node, nr) in targets:
-                        captured[(node, nr)] = g
-                if not accumulate:
-                    if node.__class__ is AccumulateGrad or node not in needed:
-                        continue
-                elif node not in needed and (node, 0) not in targets:
-                    continue
-            if node.__class__ is AccumulateGrad:
-                if node_grads[0] is not None:
-                    node.accumulate(node_grads[0], create_graph)
-                continue
-            _call_node(node, node_grads, buffers, heap, needed, retain_graph)
-    if targets is None:
-        return None
-    return _results(inputs, targets, captured, accumulate, allow_unused)
+class _ReadyQueue:
+    """Ready nodes, highest ``_seq`` first.
+
+    Ties (several AccumulateGrad nodes ready at once) come out in the order of the binary heap
+    behind torch's std::priority_queue (GCC's algorithm: push sifts up; pop moves the hole down
+    to a leaf along the larger child, the right one on ties, then sifts the last element up), so
+    leaf hooks fire in the same order as in torch.
+    """
+
+    def __init__(self):
+        self._heap = []
+
+    def __bool__(self):
+        return bool(self._heap)
+
+    def push(self, node):
+        heap = self._heap
+        heap.append(node)
+        self._sift_up(len(heap) - 1, node)
+
+    def pop(self):
+        heap = self._heap
+        top, last = heap[0], heap.pop()
+        if heap:
+            n, hole = len(heap), 0
+            while 2 * hole + 2 < n:
+                child = 2 * hole + 2
+                if heap[child]._seq < heap[child - 1]._seq:
+                    child -= 1
+                heap[hole], hole = heap[child], child
+            if 2 * hole + 2 == n:  # a last hole with only a left child
+                heap[hole], hole = heap[n - 1], n - 1
+            self._sift_up(hole, last)
+        return top
+
+    def _sift_up(self, hole, node):
+        heap = self._heap
+        while hole > 0:
+            parent = (hole - 1) // 2
+            if not heap[parent]._seq < node._seq:
+                break
+            heap[hole], hole = heap[parent], parent
+        heap[hole] = node
 
 
-def _call_node(node, node_grads, buffers, heap, needed, retain_graph):
-    grads = [g if g is not None else _zeros_for(node, i) for i, g in enumerate(node_grads)]
-    results = node.backward(*grads)
-    if not isinstance(results, tuple):
-        results = (results,)
-    if node._post_hooks:
-        for hook in node._post_hooks:
-            hook(results, tuple(grads))
-    if not retain_graph:
-        node._saved, node._freed = (), bool(node._saved) or node._freed
-    for edge, meta, g in zip(node._edges, node._input_meta, results):
-        if not edge or g is None:
-            continue
-        shape, dtype = meta
-        if g.shape != shape:
-            g = sum_to(g, shape)
-        if g.dtype is not dtype:
-            g = g.to(dtype)
-        next_node, nr = edge
-        if needed is None or next_node in needed:
-            _add_to_buffer(buffers, heap, next_node, nr, g)
+# -- one backward pass ----------------------------------------------------------------------------
+
+
+class _GraphTask:
+    """The state of one backward pass: input buffers, dependency counts, the ready queue and,
+    with ``inputs``, the targets whose gradients are captured."""
+
+    def __init__(self, retain_graph, create_graph, accumulate):
+        self.retain_graph, self.create_graph, self.accumulate = (retain_graph, create_graph,
+                                                                 accumulate)
+        self.buffers = {}
+        self.dependencies = {}
+        self.ready = _ReadyQueue()
+        self.targets = None  # {(node, output_nr): index in inputs}
+        self.needed = None  # nodes that lead to a target: the rest of the graph is skipped
+        self.captured = {}
+
+    def execute(self, root_edges, root_grads, inputs):
+        reachable = self._count_dependencies(root_edges)
+        if inputs is not None:
+            self.targets = {_grad_edge(t): i for i, t in enumerate(inputs)}
+            self.needed = _nodes_leading_to(self.targets, reachable)
+        with set_grad_enabled(self.create_graph):
+            for (node, nr), grad in zip(root_edges, root_grads):
+                self._deliver(node, nr, grad)
+            while self.ready:
+                self._evaluate(self.ready.pop())
+
+    def _count_dependencies(self, root_edges):
+        deps = self.dependencies
+        stack = []
+        for node, _ in root_edges:
+            if node not in deps:
+                stack.append(node)
+            deps[node] = deps.get(node, 0) + 1
+        seen = set(stack)
+        while stack:
+            for edge in stack.pop()._edges:
+                if edge:
+                    child = edge[0]
+                    deps[child] = deps.get(child, 0) + 1
+                    if child not in seen:
+                        seen.add(child)
+                        stack.append(child)
+        return seen
+
+    def _deliver(self, node, nr, grad):
+        """Add ``grad`` (None: nothing flows on this edge) to node's input ``nr``."""
+        if grad is not None:
+            slots = self.buffers.get(node)
+            if slots is None:
+                slots = self.buffers[node] = [None] * node._n_outputs
+            slots[nr] = grad if slots[nr] is None else slots[nr] + grad
+        self.dependencies[node] -= 1
+        if self.dependencies[node] == 0:
+            self.ready.push(node)
+
+    def _evaluate(self, node):
+        grads = self.buffers.pop(node, None) or [None] * node._n_outputs
+        grads = _run_pre_hooks(node, grads)
+        if self.targets is not None:
+            for nr, g in enumerate(grads):
+                if (node, nr) in self.targets:
+                    self.captured[(node, nr)] = g
+        if node.__class__ is AccumulateGrad:
+            wanted = self.needed is None or node in self.needed
+            if self.accumulate and wanted and grads[0] is not None:
+                node.accumulate(grads[0], self.create_graph)
+            return
+        if self.needed is not None and not any(e and e[0] in self.needed for e in node._edges):
+            return  # a captured non-leaf input: nothing beyond it is wanted
+        results = self._call(node, grads)
+        for i, (edge, g) in enumerate(zip(node._edges, results)):
+            if edge and (self.needed is None or edge[0] in self.needed):
+                if g is not None:
+                    g = _fit(node, i, g)
+                self._deliver(edge[0], edge[1], g)
+
+    def _call(self, node, grads):
+        if all(g is None for g in grads):
+            return (None,) * len(node._edges)  # nothing flows through: children just count down
+        if getattr(node, "materialize_grads", True):
+            grads = [g if g is not None else _zeros_for(node, i) for i, g in enumerate(grads)]
+        results = node.backward(*grads)
+        if not isinstance(results, tuple):
+            results = (results,)
+        check_nan(node, results)
+        # inputs that need no gradient get None, whatever the formula returned
+        results = tuple(r if e else None for r, e in zip(results, node._edges))
+        for hook in list(node._post_hooks or ()):
+            replaced = hook(results, tuple(grads))
+            if replaced is not None:
+                results = tuple(replaced)
+        if not self.retain_graph:
+            node._saved, node._freed = (), bool(node._saved) or node._freed
+        return results
+
+
+def _fit(node, index, g):
+    """The gradient for input ``index`` summed to that input's shape and cast to its dtype."""
+    shape, dtype = node._input_meta[index]
+    if g.shape != shape:
+        if not _expandable(shape, g.shape):
+            raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index "
+                               f"{index} - got {list(g.shape)} but expected shape compatible "
+                               f"with {list(shape)}")
+        g = sum_to(g, shape)
+    if g.dtype is not dtype:
+        g = g.to(dtype)
+    return g
 
 
 def _zeros_for(node, output_nr):
-    # a multi-output node whose other outputs got no gradient receives zeros for them
+    # an output that received no gradient gets zeros, as torch materializes them
     from ember._ops.creation import zeros
 
-    shape, dtype, device = node._output_meta[output_nr]
+    meta = node._output_meta[output_nr]
+    if meta is None:
+        return None  # a non-tensor output of a custom Function
+    shape, dtype, device = meta
     return zeros(shape, dtype=dtype, device=device)
 
 
-def _add_to_buffer(buffers, heap, node, nr, grad):
-    slots = buffers.get(node)
-    if slots is None:
-        slots = buffers[node] = [None] * getattr(node, "_n_outputs", 1)
-        heapq.heappush(heap, (-node._seq, id(node), node))
-    slots[nr] = grad if slots[nr] is None else slots[nr] + grad
-
-
 def _run_pre_hooks(node, grads):
+    """Tensor hooks (retain_grad's last), then the node's own pre-hooks, as torch orders them."""
     if node.__class__ is AccumulateGrad:
-        hooks = node.variable._hooks
-        if hooks:
+        leaf = node.variable
+        hooks = leaf._hooks if leaf is not None else None
+        if hooks and grads[0] is not None:
             grads = [_apply_hooks(hooks, grads[0])]
         return grads
     if node._pre_hooks:
         for nr, hooks in node._pre_hooks.items():
             if nr >= 0 and grads[nr] is not None:
                 grads[nr] = _apply_hooks(hooks, grads[nr])
-        for hook in node._pre_hooks.get(-1, ()):
+        for hook in list(node._pre_hooks.get(-1, ())):
             replaced = hook(tuple(grads))
             if replaced is not None:
                 grads = list(replaced)
@@ -183,96 +313,78 @@ def _apply_hooks(hooks, grad):
     return grad
 
 
-def _targets(inputs):
-    targets = {}
-    for i, t in enumerate(inputs):
-        if not t._requires_grad:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
-        edge = (t.grad_fn, t._output_nr) if t.grad_fn is not None else (t._grad_accumulator(), 0)
-        targets[edge] = i
-    return targets
+def _grad_edge(t):
+    if t.grad_fn is not None:
+        return t.grad_fn, t._output_nr
+    return t._grad_accumulator(), 0
 
 
-def _needed_nodes(heap, targets):
-    """Nodes from which some target can be reached (the graph is pruned to these)."""
-    target_nodes = {node for node, _ in targets}
-    order, seen, stack = [], set(), [entry[2] for entry in heap]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        order.append(node)
-        stack.extend(e[0] for e in node._edges if e)
-    needed = set(target_nodes)
-    for node in sorted(order, key=lambda n: n._seq):  # producers before consumers
+def _nodes_leading_to(targets, reachable):
+    """The targets' nodes and every node from which one of them can be reached."""
+    needed = {node for node, _ in targets}
+    # producers have smaller sequence numbers than their consumers: visit them first
+    for node in sorted(reachable, key=lambda n: n._seq):
         if any(e and e[0] in needed for e in node._edges):
             needed.add(node)
     return needed
 
 
-def _results(inputs, targets, captured, accumulate, allow_unused):
+# -- entry points ---------------------------------------------------------------------------------
+
+
+def run_backward(roots, grads, retain_graph, create_graph, inputs=None, accumulate=True,
+                 allow_unused=False):
+    """Propagate ``grads`` from ``roots``. With ``inputs``, only their gradients are computed:
+    accumulated into .grad (backward) or returned (grad, ``accumulate=False``)."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    root_edges = [_root_edge(t, i) for i, t in enumerate(roots)]
+    root_grads = [_initial_grad(t, g, i) for i, (t, g) in enumerate(zip(roots, grads))]
+    if inputs is not None:
+        for t in inputs:
+            if not t._requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+    task = _GraphTask(retain_graph, create_graph, accumulate)
+    task.execute(root_edges, root_grads, inputs)
+    if inputs is None:
+        return None
+    return _results(inputs, task.captured, accumulate, allow_unused)
+
+
+def _root_edge(t, index):
+    if t.grad_fn is not None:
+        return t.grad_fn, t._output_nr
+    if not t._requires_grad:
+        raise RuntimeError(f"element {index} of tensors does not require grad and does not have "
+                           "a grad_fn")
+    return t._grad_accumulator(), 0
+
+
+def _initial_grad(t, grad, index):
+    from ember._ops.creation import ones_like
+
+    if grad is None:
+        if t.numel() != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        if t.dtype.is_complex:
+            raise RuntimeError("grad can be implicitly created only for real scalar outputs but "
+                               f"got {t.dtype}")
+        return ones_like(t)
+    if grad.shape != t.shape:
+        raise RuntimeError(f"Mismatch in shape: grad_output[{index}] has a shape of {grad.shape} "
+                           f"and output[{index}] has a shape of {t.shape}.")
+    return grad
+
+
+def _results(inputs, captured, accumulate, allow_unused):
     out = []
-    for t in inputs:
-        edge = (t.grad_fn, t._output_nr) if t.grad_fn is not None else (t._grad_accumulator(), 0)
-        g = captured.get(edge)
+    for i, t in enumerate(inputs):
+        g = captured.get(_grad_edge(t))
         if g is None and not allow_unused and not accumulate:
-            raise RuntimeError("One of the differentiated Tensors appears to not have been used "
-                               "in the graph. Set allow_unused=True if this is the desired "
+            raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been "
+                               "used in the graph. Set allow_unused=True if this is the desired "
                                "behavior.")
         if accumulate and g is not None and t.grad_fn is not None:
-            t.grad = g if t.grad is None else t.grad + g
+            t._grad = g if t._grad is None else t._grad + g  # a non-leaf named in inputs=
         out.append(g)
     return tuple(out)
-
-
-# -- public entry points --------------------------------------------------------------------------
-
-
-def backward(tensor, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-    """Tensor.backward."""
-    if inputs is not None:
-        inputs = (inputs,) if isinstance(inputs, _tensor_cls()) else tuple(inputs)
-        if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-    run_backward((tensor,), (gradient,), retain_graph, create_graph, inputs, accumulate=True)
-
-
-def register_tensor_hook(t, hook):
-    """Tensor.register_hook: hook(grad) may return a replacement gradient."""
-    if not t._requires_grad:
-        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-    if t.grad_fn is None:
-        if t._hooks is None:
-            t._hooks = []
-        t._hooks.append(hook)
-        return _RemovableHandle(t._hooks, hook)
-    hooks = t.grad_fn._pre_hooks_for(t._output_nr)
-    hooks.insert(len(hooks) - (1 if t._retains_grad else 0), hook)  # retain_grad's hook runs last
-    return _RemovableHandle(hooks, hook)
-
-
-def register_post_accumulate_hook(t, hook):
-    if t.grad_fn is not None:
-        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-    if t._post_acc_hooks is None:
-        t._post_acc_hooks = []
-    t._post_acc_hooks.append(hook)
-    return _RemovableHandle(t._post_acc_hooks, hook)
-
-
-def retain_grad(t):
-    """Tensor.retain_grad: a non-leaf keeps its .grad after backward."""
-    if not t._requires_grad:
-        raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-    if t.grad_fn is None or t._retains_grad:
-        return
-    ref = weakref.ref(t)
-
-    def keep(grad):
-        target = ref()
-        if target is not None:
-            target.grad = grad.detach().clone() if target.grad is None else target.grad + grad
-
-    t.grad_fn._pre_hooks_for(t._output_nr).append(keep)
-    t._retains_grad = True

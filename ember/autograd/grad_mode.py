@@ -7,10 +7,11 @@ import functools
 
 
 class _State:
-    __slots__ = ("enabled",)
+    __slots__ = ("enabled", "inference")
 
     def __init__(self):
         self.enabled = True
+        self.inference = False
 
 
 state = _State()
@@ -19,6 +20,11 @@ state = _State()
 def is_grad_enabled() -> bool:
     """True when operations record a graph (torch.is_grad_enabled)."""
     return state.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside inference_mode() (torch.is_inference_mode_enabled)."""
+    return state.inference
 
 
 class _GradModeContext:
@@ -37,12 +43,12 @@ class _GradModeContext:
     def __call__(self, func):
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            with self._fresh():
+            with self.clone():
                 return func(*args, **kwargs)
 
         return wrapper
 
-    def _fresh(self):
+    def clone(self):
         # a new context object per call, so nested and recursive calls keep their own saved mode
         return self.__class__()
 
@@ -55,19 +61,19 @@ class _NoParamContext(_GradModeContext):
         return cls()(orig_func)
 
 
-class no_grad(_NoParamContext):
+class no_grad(_NoParamContext):  # noqa: N801 - torch's name
     """Disable graph recording inside the block (torch.no_grad)."""
 
     _mode = False
 
 
-class enable_grad(_NoParamContext):
+class enable_grad(_NoParamContext):  # noqa: N801 - torch's name
     """Enable graph recording inside the block, even within no_grad (torch.enable_grad)."""
 
     _mode = True
 
 
-class set_grad_enabled(_GradModeContext):
+class set_grad_enabled(_GradModeContext):  # noqa: N801 - torch's name
     """Set grad mode: immediately as a function call, for a block as a context manager."""
 
     def __init__(self, mode: bool):
@@ -80,26 +86,34 @@ class set_grad_enabled(_GradModeContext):
 
     def __call__(self, func):
         state.enabled = self._prev  # decorator use must not change the mode now
-        mode = self._mode
+        return super().__call__(func)
 
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return func(*args, **kwargs)
-
-        return wrapper
+    def clone(self):
+        return set_grad_enabled(self._mode)
 
 
-class inference_mode(_GradModeContext):
-    """torch.inference_mode: here the same as no_grad (mode=False leaves grad mode unchanged)."""
+class inference_mode(_GradModeContext):  # noqa: N801 - torch's name
+    """torch.inference_mode: no graph is recorded inside (mode=False leaves grad mode as it is).
+
+    Deviation: tensors made inside are ordinary tensors (torch marks them as inference tensors).
+    """
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # bare @inference_mode
+            return cls()(mode)
+        return super().__new__(cls)
 
     def __init__(self, mode: bool = True):
-        self._enabled_inference = mode
-
-    def _fresh(self):
-        return inference_mode(self._enabled_inference)
+        self._inference = mode
 
     def __enter__(self):
-        self._prev = state.enabled
-        if self._enabled_inference:
-            state.enabled = False
+        self._prev, self._prev_inference = state.enabled, state.inference
+        if self._inference:
+            state.enabled, state.inference = False, True
+
+    def __exit__(self, *exc):
+        state.enabled, state.inference = self._prev, self._prev_inference
+        return False
+
+    def clone(self):
+        return inference_mode(self._inference)

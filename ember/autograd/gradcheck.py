@@ -1,11 +1,22 @@
 """gradcheck / gradgradcheck: analytical gradients against central finite differences, with
-torch's defaults (eps=1e-6, atol=1e-5, rtol=1e-3)."""
+torch's signature, defaults (eps=1e-6, atol=1e-5, rtol=1e-3) and slow-mode checks.
+
+Deviations: complex inputs are not supported (torch checks Wirtinger derivatives), fast_mode runs
+the slow check, and check_undefined_grad / check_batched_grad / forward-AD options are accepted
+but do nothing (Ember has no undefined gradients, vmap or forward AD).
+"""
 
 from __future__ import annotations
 
+import warnings
+
+import numpy
+
+from ember._dtype import FLOAT
+
 
 class GradcheckError(RuntimeError):
-    """Raised by gradcheck when a Jacobian mismatches (torch.autograd.gradcheck.GradcheckError)."""
+    """Raised by gradcheck when a check fails (torch.autograd.gradcheck.GradcheckError)."""
 
 
 def _tensor_cls():
@@ -14,111 +25,175 @@ def _tensor_cls():
     return Tensor
 
 
+def _as_tuple(x):
+    return (x,) if isinstance(x, _tensor_cls()) else tuple(x)
+
+
 def _outputs(fn, inputs):
-    out = fn(*inputs)
-    return (out,) if isinstance(out, _tensor_cls()) else tuple(out)
+    return _as_tuple(fn(*inputs))
 
 
-def _numerical_jacobian(fn, inputs, index, eps):
-    """d outputs / d inputs[index], one column per input element, by central differences."""
-    import numpy
+def _host(t):
+    from ember._backend import to_host
 
-    from ember.autograd.grad_mode import no_grad
-
-    x = inputs[index]
-    flat = x._data.reshape(-1)  # a view: the tensor itself is perturbed, as torch does
-    columns = []
-    with no_grad():
-        for i in range(flat.size):
-            original = flat[i].copy()
-            flat[i] = original + eps
-            plus = [o._data.astype(numpy.complex128 if o.is_complex() else numpy.float64).ravel()
-                    for o in _outputs(fn, inputs)]
-            flat[i] = original - eps
-            minus = [o._data.astype(plus[k].dtype).ravel()
-                     for k, o in enumerate(_outputs(fn, inputs))]
-            flat[i] = original
-            columns.append(numpy.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)]))
-    total = sum(o.numel() for o in _outputs(fn, inputs))
-    return numpy.stack(columns, axis=1) if columns else numpy.zeros((total, 0))
+    return to_host(t._data)
 
 
-def _analytical_jacobian(fn, inputs, index):
-    """Rows of d outputs / d inputs[index], from one backward pass per output element."""
-    import numpy
+def _check_inputs(inputs):
+    """torch's input checks: one input must require grad; non-double inputs get a warning."""
+    Tensor, found = _tensor_cls(), False
+    for idx, x in enumerate(inputs):
+        if isinstance(x, Tensor) and x.requires_grad:
+            if x.dtype.is_complex:
+                raise NotImplementedError("ember.autograd.gradcheck: complex inputs are not "
+                                          "supported")
+            if x.dtype.name != "float64":
+                warnings.warn(f"Input #{idx} requires gradient and is not a double precision "
+                              "floating point or complex. This check will likely fail if all "
+                              "the inputs are not of double precision floating point or "
+                              "complex. ", stacklevel=3)
+            found = True
+    if not found:
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but "
+                         "none of them have requires_grad=True.")
 
+
+# -- Jacobians: one (input numel, output numel) array per (input, output), as torch prints them --
+
+
+def _numerical_jacobians(fn, inputs, eps):
+    """For each input requiring grad, one Jacobian per tensor output, by central differences.
+    The input is perturbed in place, element by element, as torch does."""
+    from ember._ops.creation import tensor
+
+    Tensor = _tensor_cls()
+    outputs = [o for o in _outputs(fn, inputs) if _is_float(o, Tensor)]
+    result = []
+    for x in inputs:
+        if not (isinstance(x, Tensor) and x.requires_grad):
+            continue
+        columns = [numpy.zeros((x.numel(), o.numel())) for o in outputs]
+        data = x._data  # NOTE: written through index tuples, so non-contiguous inputs work too
+        for k, idx in enumerate(numpy.ndindex(*x.shape)):
+            original = data[idx].copy()
+            data[idx] = original - eps
+            minus = [_host(o).copy() for o in _outputs(fn, inputs) if _is_float(o, Tensor)]
+            data[idx] = original + eps
+            plus = [_host(o).copy() for o in _outputs(fn, inputs) if _is_float(o, Tensor)]
+            data[idx] = original
+            for col, p, m in zip(columns, plus, minus):
+                col[k] = ((p - m) / (2 * eps)).ravel()
+        result.append([tensor(c, dtype=o.dtype) for c, o in zip(columns, outputs)])
+    return result
+
+
+def _is_float(t, Tensor):
+    # integer outputs have no numerical derivative: torch leaves them out
+    return isinstance(t, Tensor) and t.dtype.category >= FLOAT
+
+
+def _analytical_jacobians(inputs, output):
+    """Rows of d output / d input for every input requiring grad, one backward per output
+    element; computed twice, as torch does, to check that backward is deterministic."""
+    from ember._ops.creation import tensor, zeros
     from ember.autograd import grad
 
-    outputs = _outputs(fn, inputs)
-    rows = []
-    for out in outputs:
-        for k in range(out.numel()):
-            if not out.requires_grad:
-                rows.append(numpy.zeros(inputs[index].numel()))
-                continue
-            seed = numpy.zeros(out.numel(), dtype=out._data.dtype)
-            seed[k] = 1
-            from ember._ops.creation import tensor
+    Tensor = _tensor_cls()
+    diff = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    runs = []
+    for _ in range(2):
+        jac = [numpy.zeros((x.numel(), output.numel())) for x in diff]
+        for k in range(output.numel()):
+            seed = zeros(output.numel(), dtype=output.dtype, device=output.device)
+            seed._data[k] = 1
+            grads = grad(output, diff, seed.reshape(output.shape), retain_graph=True,
+                         allow_unused=True)
+            for j, g in zip(jac, grads):
+                if g is not None:
+                    j[:, k] = _host(g).ravel()
+        runs.append(jac)
+    return [tensor(j, dtype=output.dtype) for j in runs[0]], runs
 
-            (g,) = grad(out, inputs[index], tensor(seed.reshape(out.shape)), retain_graph=True,
-                        allow_unused=True)
-            rows.append(numpy.zeros(inputs[index].numel()) if g is None else
-                        g.detach()._data.ravel().astype(numpy.float64))
-    return numpy.stack(rows) if rows else numpy.zeros((0, inputs[index].numel()))
+
+def _check_jacobians(fn, inputs, eps, atol, rtol, nondet_tol):
+    Tensor = _tensor_cls()
+    numerical = _numerical_jacobians(fn, inputs, eps)
+    tensors = [o for o in _outputs(fn, inputs) if _is_float(o, Tensor)]
+    diff_outputs = [i for i, o in enumerate(tensors) if o.requires_grad]
+    if not diff_outputs:
+        if any(bool((j != 0).any()) for per_input in numerical for j in per_input):
+            raise GradcheckError("Numerical gradient for function expected to be zero")
+        return True
+    for out_idx, i in enumerate(diff_outputs):
+        analytical, (first, second) = _analytical_jacobians(inputs, tensors[i])
+        if any(numpy.abs(a - b).max(initial=0) > nondet_tol for a, b in zip(first, second)):
+            raise GradcheckError(
+                "Backward is not reentrant, i.e., running backward with same input and "
+                "grad_output multiple times gives different values, although analytical "
+                f"gradient matches numerical gradient.The tolerance for nondeterminism was "
+                f"{nondet_tol}.")
+        for in_idx, (a, per_output) in enumerate(zip(analytical, numerical)):
+            n = per_output[i]
+            if not numpy.allclose(_host(a), _host(n), rtol=rtol, atol=atol):
+                raise GradcheckError(f"Jacobian mismatch for output {out_idx:d} with respect to "
+                                     f"input {in_idx:d},\nnumerical:{n}\nanalytical:{a}\n")
+    return True
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
               nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
               check_batched_grad=False, check_batched_forward_grad=False,
-              check_forward_ad=False, check_backward_ad=True, fast_mode=False, masked=None):
-    """Compare analytical and numerical Jacobians for every input that requires grad."""
-    import numpy
-
-    inputs = (inputs,) if isinstance(inputs, _tensor_cls()) else tuple(inputs)
-    tensors = [i for i, x in enumerate(inputs) if isinstance(x, _tensor_cls()) and
-               x.requires_grad]
-    if not tensors:
-        raise ValueError("gradcheck expects at least one input tensor to require gradient, but "
-                         "none of the them have requires_grad=True.")
-    for i in tensors:
-        numerical = _numerical_jacobian(func, inputs, i, eps)
-        analytical = _analytical_jacobian(func, inputs, i)
-        if numerical.shape != analytical.shape or not numpy.allclose(
-                analytical, numerical, rtol=rtol, atol=atol):
-            if not raise_exception:
-                return False
-            raise GradcheckError(
-                f"Jacobian mismatch for output 0 with respect to input {i},\n"
-                f"numerical:{numerical}\nanalytical:{analytical}\n")
-    return True
+              check_forward_ad=False, check_backward_ad=True, fast_mode=False,
+              masked=None) -> bool:
+    """Compare analytical and numerical Jacobians for every input that requires grad
+    (torch.autograd.gradcheck); False instead of GradcheckError with raise_exception=False."""
+    inputs = _as_tuple(inputs)
+    _check_inputs(inputs)
+    try:
+        return _check_jacobians(func, inputs, eps, atol, rtol, nondet_tol)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
 
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
                   gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0,
                   check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
                   check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False,
-                  masked=False):
-    """gradcheck applied to the first derivative (checks second derivatives)."""
-    from ember._ops import random as _random_api
+                  masked=False) -> bool:
+    """gradcheck of the first derivative, i.e. of second derivatives (torch.autograd.
+    gradgradcheck). Missing grad_outputs are random in [-1, 1) and require grad, as torch's."""
     from ember.autograd import grad
 
-    inputs = (inputs,) if isinstance(inputs, _tensor_cls()) else tuple(inputs)
-    outputs = _outputs(func, inputs)
+    Tensor = _tensor_cls()
+    inputs = _as_tuple(inputs)
     if grad_outputs is None:
-        grad_outputs = tuple(_random_api.randn_like(o, dtype=o.dtype).requires_grad_()
-                             for o in outputs)
-    grad_outputs = (grad_outputs,) if isinstance(grad_outputs, _tensor_cls()) else tuple(
-        grad_outputs)
+        outputs = [o for o in _outputs(func, inputs) if isinstance(o, Tensor) and o.requires_grad]
+        grad_outputs = tuple(_random_like(o) for o in outputs)
+    grad_outputs = _as_tuple(grad_outputs)
     n = len(inputs)
-    diff_inputs = [x for x in inputs if isinstance(x, _tensor_cls()) and x.requires_grad]
 
     def first_derivative(*args):
         ins, gos = args[:n], args[n:]
-        outs = _outputs(func, ins)
-        diff = [x for x in ins if isinstance(x, _tensor_cls()) and x.requires_grad]
+        outs = [o for o in _outputs(func, ins) if isinstance(o, Tensor) and o.requires_grad]
+        diff = [x for x in ins if isinstance(x, Tensor) and x.requires_grad]
         grads = grad(outs, diff, gos, create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
-    del diff_inputs
     return gradcheck(first_derivative, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception)
+                     raise_exception=raise_exception, nondet_tol=nondet_tol)
+
+
+def _random_like(t):
+    from ember._ops.random import rand
+
+    dtype = t.dtype if t.dtype.category >= FLOAT else None
+    values = rand(t.shape, dtype=dtype or _float64(), device=t.device) * 2 - 1
+    return values.requires_grad_()
+
+
+def _float64():
+    from ember import _dtype
+
+    return _dtype.float64

@@ -126,3 +126,6 @@ def is_floating_point(input):
 
 def is_complex(input):
     return input.is_complex()
+
+
+from ember import nn  # noqa: E402 - last: nn's modules are built from the namespace above

@@ -221,6 +221,18 @@ SPECS = [
     S("isnan", lambda lib, a: lib.isnan(lib.log(a)), ((6,),), grad=False),
     S("isinf", lambda lib, a: (1 / a.round()).isinf(), ((6,),), grad=False),
     S("isfinite", lambda lib, a: (a.round() / a.round()).isfinite(), ((6,),), grad=False),
+    S("isclose", lambda lib, a, b: lib.isclose(a, a + b * 1e-6, rtol=1e-6), ((6,), (6,)),
+      grad=False),
+    S("allclose_equal", lambda lib, a, b: (lib.allclose(a, b), a.allclose(a), lib.equal(a, a),
+                                           a.equal(b), lib.equal(a, a[:2])), ((3,), (3,)),
+      grad=False),
+    # -- torch's aliases
+    S("true_divide", lambda lib, a, b: lib.true_divide(a, b), ((3,), (3,)), low=0.5),
+    S("subtract_multiply_divide", lambda lib, a, b: a.subtract(b).multiply(b).divide(b),
+      ((3,), (3,)), low=0.5),
+    S("absolute_negative", lambda lib, a: a.absolute().negative(), ((3,),)),
+    S("greater_less", lambda lib, a, b: (a.greater(b), a.less_equal(b), a.not_equal(b)),
+      ((3,), (3,)), grad=False),
     # -- matrix products
     S("matmul", lambda lib, a, b: lib.matmul(a, b), MAT),
     S("matmul_op", lambda lib, a, b: a @ b, MAT),

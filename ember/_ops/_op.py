@@ -26,6 +26,7 @@ class Node:
     _saved = ()
     _freed = False
     _n_outputs = 1
+    materialize_grads = True  # outputs that got no gradient receive zeros
     _pre_hooks = None  # {output_nr: [hook, ...]} from Tensor.register_hook on non-leaf outputs
     _post_hooks = None
 
@@ -215,7 +216,9 @@ class Op(Node):
             self._saved = [self._mark_output(e, outs, raws) for e in self._saved]
         for nr, out in enumerate(outs):
             if out.dtype.category >= FLOAT:
-                out.grad_fn, out._output_nr, out._requires_grad = self, nr, True
+                out._grad_fn, out._output_nr, out._requires_grad = self, nr, True
+                if out._base is not None:
+                    out._view_version = out._version.value  # see Tensor.grad_fn
         self._in_arrays = self._inputs = None
 
     def _mark_output(self, entry, outs, raws=()):
@@ -288,7 +291,7 @@ def plain_binary(fn, input, other):
 def _edge(t):
     if not t._requires_grad:
         return None
-    node = t.grad_fn
+    node = t._grad_fn if t._base is None else t.grad_fn  # a view may need a fresh node
     if node is not None:
         return (node, t._output_nr)
     return (t._grad_accumulator(), 0)

@@ -400,12 +400,8 @@ class ToCopyBackward0(Op):
             out = xp_of(self.device).asarray(out) if self.device.type != "cpu" else to_host(out)
         return out
 
-    def _wrap(self, array, device, Tensor):
-        return Tensor._make(array, self.device)
-
     def backward(self, g):
-        dtype, _ = self._input_meta[0][1], None
-        return g.to(device=self._in_device, dtype=dtype)
+        return g.to(device=self._in_device, dtype=self._input_meta[0][1])
 
 
 def _parse_to(args, kwargs):
@@ -429,7 +425,12 @@ def to(input, *args, non_blocking=False, copy=False, memory_format=None, **kwarg
         return input
     op = ToCopyBackward0(dtype, device)
     op._in_device = input.device
-    return op.apply(input)
+    out = op.apply(input)
+    if device != input.device:  # NOTE: apply puts results on the input's device; this op moves
+        out.device = device
+        if out.grad_fn is op:
+            op._output_device = device
+    return out
 
 
 _TYPE_NAMES = {"torch.FloatTensor": _dtype.float32, "torch.DoubleTensor": _dtype.float64,

@@ -11,7 +11,7 @@ from ember._dtype import BOOL, FLOAT, INT
 from ember._ops._op import Op, _legacy_type_name
 from ember._ops.inplace import with_out
 from ember._ops.pointwise import _reject
-from ember._ops.shape import wrap_dim
+from ember._ops.shape import ExpandBackward0, wrap_dim
 
 # NOTE: half-precision sums and means accumulate in float32, as torch does
 _HALF_TYPES = (_dtype.float16.np, _dtype.bfloat16.np)
@@ -37,7 +37,8 @@ def _expand_grad(g, dims, keepdim, shape):
         for d in dims:
             kept[d] = 1
         g = g.reshape(kept)
-    return g.expand(shape)
+    # the shape is known to be valid: skip expand's argument checks (this is on every backward)
+    return ExpandBackward0(tuple(shape)).apply(g) if g.shape != shape else g
 
 
 class _Reduction(Op):

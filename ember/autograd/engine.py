@@ -15,6 +15,7 @@ import weakref
 from ember._backend import xp_of
 from ember._ops._op import Node, Op
 from ember.autograd.anomaly_mode import check_nan
+from ember.autograd.anomaly_mode import state as anomaly_state
 from ember.autograd.grad_mode import set_grad_enabled
 
 
@@ -242,16 +243,20 @@ class _GraphTask:
                 self._deliver(edge[0], edge[1], g)
 
     def _call(self, node, grads):
-        if all(g is None for g in grads):
-            return (None,) * len(node._edges)  # nothing flows through: children just count down
-        if getattr(node, "materialize_grads", True):
-            grads = [g if g is not None else _zeros_for(node, i) for i, g in enumerate(grads)]
+        missing = [i for i, g in enumerate(grads) if g is None]
+        if missing:
+            if len(missing) == len(grads):
+                return (None,) * len(node._edges)  # nothing flows: children just count down
+            if node.materialize_grads:
+                grads = [g if g is not None else _zeros_for(node, i) for i, g in enumerate(grads)]
         results = node.backward(*grads)
-        if not isinstance(results, tuple):
+        if results.__class__ is not tuple:
             results = (results,)
-        check_nan(node, results)
+        if anomaly_state.enabled:
+            check_nan(node, results)
         # inputs that need no gradient get None, whatever the formula returned
-        results = tuple(r if e else None for r, e in zip(results, node._edges))
+        if not all(node._edges):
+            results = tuple(r if e else None for r, e in zip(results, node._edges))
         for hook in list(node._post_hooks or ()):
             replaced = hook(results, tuple(grads))
             if replaced is not None:
@@ -264,7 +269,7 @@ class _GraphTask:
 def _fit(node, index, g):
     """The gradient for input ``index`` summed to that input's shape and cast to its dtype."""
     shape, dtype = node._input_meta[index]
-    if g.shape != shape:
+    if g._data.shape != shape:
         if not _expandable(shape, g.shape):
             raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index "
                                f"{index} - got {list(g.shape)} but expected shape compatible "
@@ -361,15 +366,14 @@ def _root_edge(t, index):
 
 
 def _initial_grad(t, grad, index):
-    from ember._ops.creation import ones_like
-
     if grad is None:
         if t.numel() != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         if t.dtype.is_complex:
             raise RuntimeError("grad can be implicitly created only for real scalar outputs but "
                                f"got {t.dtype}")
-        return ones_like(t)
+        data = t._data
+        return type(t)._make(data.__array_namespace__().ones(data.shape, data.dtype), t.device)
     if grad.shape != t.shape:
         raise RuntimeError(f"Mismatch in shape: grad_output[{index}] has a shape of {grad.shape} "
                            f"and output[{index}] has a shape of {t.shape}.")

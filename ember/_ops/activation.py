@@ -1,0 +1,340 @@
+"""Primitive Ops of ember.nn.functional: softmax and log_softmax (stable), the activations
+whose closed-form gradient is much cheaper than a composite's, erf, and linear.
+
+Every backward is written with Ember tensor ops, so double backward works. Half-precision
+inputs compute in float32 and round once, as torch's CPU kernels accumulate."""
+
+from __future__ import annotations
+
+import math
+
+import numpy
+
+from ember._ops._op import Op
+from ember._ops.pointwise import _reject, sigmoid, tanh, where
+
+_SQRT1_2 = 1 / math.sqrt(2)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+_NOT_FLOAT = "biuc"  # NumPy kinds torch has no activation kernel for: bool, ints, complex
+
+
+def _wide(x):
+    """Half types (float16, bfloat16) compute in float32."""
+    return x.astype(numpy.float32) if x.dtype.itemsize == 2 else x
+
+
+class _Activation(Op):
+    """A float-only unary op: forward computes ``value(xp, x)`` (in float32 for half types)
+    and saves its input."""
+
+    promote = "keep"
+    kernel = ""  # torch's kernel name in its "not implemented for" error
+
+    def forward(self, x):
+        _reject(x, _NOT_FLOAT, self.kernel)
+        self.save(x)
+        return self.value(self.xp, _wide(x)).astype(x.dtype, copy=False)
+
+
+# -- erf --------------------------------------------------------------------------------------
+
+_math_erf = numpy.frompyfunc(math.erf, 1, 1)
+
+
+def erf_array(xp, a):
+    """erf of a float array: the C library's erf on the CPU (correctly rounded to double),
+    CuPy's on the GPU. NOTE: NumPy has no erf ufunc, hence frompyfunc (about 0.1 s per 10^6)."""
+    if xp is numpy:
+        return numpy.asarray(_math_erf(a), dtype=numpy.float64).astype(a.dtype, copy=False)
+    from cupyx.scipy.special import erf
+
+    return erf(a)
+
+
+class ErfBackward0(_Activation):
+    kernel = "erf_vml_cpu"
+
+    def value(self, xp, x):
+        return erf_array(xp, x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return g * (_TWO_OVER_SQRT_PI * (-x * x).exp())
+
+
+def erf(input):
+    """The error function (torch.erf)."""
+    return ErfBackward0().apply(input)
+
+
+# -- softmax family ---------------------------------------------------------------------------
+
+
+class SoftmaxBackward0(Op):
+    """exp(x - max) / sum(exp(x - max)) along ``dim``; saves its output for backward."""
+
+    promote = "keep"
+    name_in_errors = "softmax"
+
+    def __init__(self, dim):
+        self.dim = dim
+
+    def forward(self, x):
+        last = self.dim == max(x.ndim, 1) - 1
+        kernel = f"{self.name_in_errors}_{'lastdim_' if last else ''}kernel_impl"
+        _reject(x, "biu", kernel)
+        z = _wide(x).reshape(x.shape or (1,))
+        if z.size:
+            z = z - z.max(axis=self.dim, keepdims=True)  # NOTE: no overflow in exp
+        y = self.normalise(self.xp, z).reshape(x.shape).astype(x.dtype, copy=False)
+        self.save(y)
+        return y
+
+    def normalise(self, xp, z):
+        e = xp.exp(z)
+        return e / e.sum(axis=self.dim, keepdims=True)
+
+    def backward(self, g):
+        (y,) = self.saved
+        return y * (g - (g * y).sum(self.dim, keepdim=True))
+
+
+class LogSoftmaxBackward0(SoftmaxBackward0):
+    """x - max - log(sum(exp(x - max))) along ``dim``: exact where softmax underflows."""
+
+    name_in_errors = "log_softmax"
+
+    def normalise(self, xp, z):
+        return z - xp.log(xp.exp(z).sum(axis=self.dim, keepdims=True))
+
+    def backward(self, g):
+        (y,) = self.saved
+        return g - y.exp() * g.sum(self.dim, keepdim=True)
+
+
+# -- activations with closed-form gradients ---------------------------------------------------
+
+
+class GeluBackward0(_Activation):
+    """x * Phi(x), or torch's tanh approximation of it."""
+
+    kernel = "GeluKernelImpl"
+
+    def __init__(self, approximate):
+        self.approximate = approximate
+
+    def value(self, xp, x):
+        if self.approximate == "tanh":
+            return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+        return 0.5 * x * (1 + erf_array(xp, x * _SQRT1_2))
+
+    def backward(self, g):
+        (x,) = self.saved
+        if self.approximate == "tanh":
+            t = tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+            inner_derivative = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * inner_derivative)
+        cdf = 0.5 * (1 + erf(x * _SQRT1_2))
+        pdf = _INV_SQRT_2PI * (-0.5 * x * x).exp()
+        return g * (cdf + x * pdf)
+
+
+class SiluBackward0(_Activation):
+    kernel = "silu_cpu"
+
+    def value(self, xp, x):
+        return x / (1 + xp.exp(-x))
+
+    def backward(self, g):
+        (x,) = self.saved
+        s = sigmoid(x)
+        return g * (s * (1 + x * (1 - s)))
+
+
+def _softplus_array(xp, z):
+    # log(1 + exp(z)) without overflow: max(z, 0) + log1p(exp(-|z|))
+    return xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))
+
+
+class SoftplusBackward0(_Activation):
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as torch)."""
+
+    kernel = "softplus_cpu"
+
+    def __init__(self, beta, threshold):
+        self.beta, self.threshold = beta, threshold
+
+    def value(self, xp, x):
+        z = x * self.beta
+        return xp.where(z > self.threshold, x, xp.log1p(xp.exp(z)) / self.beta)
+
+    def backward(self, g):
+        (x,) = self.saved
+        z = x * self.beta
+        return where(z > self.threshold, g, g * sigmoid(z))
+
+
+class MishBackward0(_Activation):
+    """x * tanh(softplus(x))."""
+
+    kernel = "mish_cpu"
+
+    def value(self, xp, x):
+        return x * xp.tanh(_softplus_array(xp, x))
+
+    def backward(self, g):
+        (x,) = self.saved
+        t = tanh(SoftplusBackward0(1.0, 20.0).apply(x))
+        return g * (t + x * sigmoid(x) * (1 - t * t))
+
+
+class LogSigmoidBackward0(_Activation):
+    kernel = "log_sigmoid_cpu"
+
+    def value(self, xp, x):
+        return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+    def backward(self, g):
+        (x,) = self.saved
+        return g * sigmoid(-x)
+
+
+class EluBackward0(_Activation):
+    """scale * x for x > 0, else scale * alpha * (exp(input_scale * x) - 1): elu, selu, celu."""
+
+    kernel = "elu_cpu"
+
+    def __init__(self, alpha, scale=1.0, input_scale=1.0):
+        self.alpha, self.scale, self.input_scale = alpha, scale, input_scale
+
+    def value(self, xp, x):
+        negative = xp.expm1(x * self.input_scale) * (self.alpha * self.scale)
+        return xp.where(x > 0, x * self.scale, negative)
+
+    def backward(self, g):
+        (x,) = self.saved
+        slope = (x * self.input_scale).exp() * (self.alpha * self.scale * self.input_scale)
+        return where(x > 0, g * self.scale, g * slope)
+
+
+class CeluBackward0(EluBackward0):
+    pass
+
+
+class LeakyReluBackward0(_Activation):
+    kernel = "leaky_relu_cpu"
+
+    def __init__(self, negative_slope):
+        self.negative_slope = negative_slope
+
+    def value(self, xp, x):
+        return xp.where(x > 0, x, x * self.negative_slope)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return where(x > 0, g, g * self.negative_slope)
+
+
+class HardsigmoidBackward0(_Activation):
+    kernel = "hardsigmoid_cpu"
+
+    def value(self, xp, x):
+        return xp.minimum(xp.maximum(x + 3, 0), 6) / 6
+
+    def backward(self, g):
+        (x,) = self.saved
+        return g * ((x > -3).logical_and(x < 3)) / 6
+
+
+class HardswishBackward0(_Activation):
+    kernel = "hardswish_cpu"
+
+    def value(self, xp, x):
+        return x * xp.minimum(xp.maximum(x + 3, 0), 6) / 6
+
+    def backward(self, g):
+        (x,) = self.saved
+        middle = g * (x / 3 + 0.5)
+        return where(x <= -3, g * 0, where(x >= 3, g, middle))
+
+
+class _Piecewise(Op):
+    """Ops that keep integer dtypes (hardtanh, threshold), as torch's do; bool is refused."""
+
+    promote = "keep"
+    bool_error = ""
+
+    def forward(self, x):
+        if x.dtype == bool:
+            raise RuntimeError(self.bool_error)
+        self.save(x)
+        return self.value(self.xp, x).astype(x.dtype, copy=False)
+
+
+class HardtanhBackward0(_Piecewise):
+    """Clamp to [min_val, max_val]; the gradient is zero at and beyond the bounds."""
+
+    bool_error = "Bool inputs not supported for hardtanh"
+
+    def __init__(self, min_val, max_val):
+        self.min_val, self.max_val = min_val, max_val
+
+    def value(self, xp, x):
+        return xp.clip(x, self.min_val, self.max_val)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return g * (x > self.min_val).logical_and(x < self.max_val)
+
+
+class ThresholdBackward0(_Piecewise):
+    """x where x > threshold, else value."""
+
+    bool_error = "\"threshold_cpu\" not implemented for 'Bool'"
+
+    def __init__(self, threshold, value):
+        self.threshold, self.fill = threshold, value
+
+    def value(self, xp, x):
+        return xp.where(x > self.threshold, x, self.fill)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return g * (x > self.threshold)
+
+
+# -- linear -----------------------------------------------------------------------------------
+
+
+class AddmmBackward0(Op):
+    """input @ weight.T + bias for any number of batch dims (torch.nn.functional.linear).
+    The weight's gradient is one matrix product over the flattened batch."""
+
+    promote = "keep"
+
+    def forward(self, x, w, b=None):
+        self.save(x, w)
+        if x.dtype.name == "bfloat16":
+            # NOTE: NumPy has no bfloat16 matmul kernel; accumulate in float32 and round once
+            y = x.astype(numpy.float32) @ w.astype(numpy.float32).T
+        else:
+            y = x @ w.T
+        if b is not None:
+            y = y + b
+        return y.astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        x, w = self.saved
+        needs = self.needs_input_grad
+        flat_g = g.reshape(-1, g.shape[-1])
+        grad_x = g @ w if needs[0] else None
+        grad_w = flat_g.mT @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+        if len(needs) == 2:
+            return grad_x, grad_w
+        return grad_x, grad_w, flat_g.sum(0) if needs[2] else None
+
+
+class MmBackward0(AddmmBackward0):
+    """linear without a bias."""

@@ -21,10 +21,9 @@ from ember._ops import shape as S
 class _Version:
     """The version counter, shared by a base tensor and all its views; in-place ops bump it."""
 
-    __slots__ = ("value",)
-
-    def __init__(self):
-        self.value = 0
+    # NOTE: no __init__: the class-level 0 serves until the first bump, which makes creating a
+    # counter (done for every tensor) nearly free
+    value = 0
 
 
 class Size(tuple):

@@ -100,9 +100,49 @@ class Op(Node):
 
     def apply(self, *args):
         """Run forward on the arrays of ``args`` (tensors and Python scalars); wrap the result."""
-        tensors = [a for a in args if isinstance(a, Tensor)]
-        first = tensors[0]
+        # one pass over the arguments; the common case is tensors of one dtype on one device
+        first, uniform, wants_grad = None, True, False
+        for a in args:
+            if isinstance(a, Tensor):
+                if first is None:
+                    first = a
+                elif a.dtype is not first.dtype or a.device is not first.device:
+                    uniform = False
+                if a._requires_grad:
+                    wants_grad = True
+            else:
+                uniform = False
+        policy = self.promote
+        if uniform and (policy == "binary" or policy == "keep" or first.dtype.category >= FLOAT):
+            self._compute_dtype = None if policy == "keep" else first.dtype
+            arrays = [a._data for a in args]
+            tensors = args
+        else:
+            args, tensors, arrays = self._prepare(args)
         device = first.device
+        self.xp = xp = _numpy if device.type == "cpu" else xp_of(device)
+        record = self._recording = wants_grad and _grad_state.enabled and self.differentiable
+        if record:
+            self._inputs, self._in_arrays = args, arrays
+        try:
+            out = self.forward(*arrays)
+        except ValueError:
+            _raise_broadcast_error(tensors)  # torch's RuntimeError when shapes clash
+            raise
+        if out.__class__ is tuple:
+            outputs = tuple(_wrap(o, device, xp) for o in out)
+        else:
+            outputs = _wrap(out, device, xp)
+        if self.is_view:
+            _share_storage(outputs, args[0])
+        if record:
+            self._record(args, outputs, out)
+        return outputs
+
+    def _prepare(self, args):
+        """The general case of apply: device checks, promotion, casts, foreign operands."""
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        device = tensors[0].device
         for t in tensors:
             if t.device is not device and t.device != device:
                 _check_devices(tensors)
@@ -112,26 +152,7 @@ class Op(Node):
             args = _foreign_operands(args)
             tensors = [a for a in args if isinstance(a, Tensor)]
             self._compute_dtype = dtype = self._promoted_dtype(args, tensors)
-        arrays = [_array_for(a, dtype) for a in args]
-        self.xp = _numpy if device.type == "cpu" else xp_of(device)
-        record = self._recording = (_grad_state.enabled and self.differentiable
-                                    and any(t._requires_grad for t in tensors))
-        if record:
-            self._inputs, self._in_arrays = args, arrays
-        try:
-            out = self.forward(*arrays)
-        except ValueError:
-            _raise_broadcast_error(tensors)  # torch's RuntimeError when shapes clash
-            raise
-        if type(out) is tuple:
-            outputs = tuple(_wrap(o, device, self.xp) for o in out)
-        else:
-            outputs = _wrap(out, device, self.xp)
-        if self.is_view:
-            _share_storage(outputs, args[0])
-        if record:
-            self._record(args, outputs, out)
-        return outputs
+        return args, tensors, [_array_for(a, dtype) for a in args]
 
     # -- dtype policy -----------------------------------------------------------------------
 
@@ -158,10 +179,12 @@ class Op(Node):
             return
         entries = []
         for v in values:
-            index = next((i for i, a in enumerate(self._in_arrays) if a is v), None)
-            source = self._inputs[index] if index is not None else None
-            entries.append(("input", source, source._version.value)
-                           if isinstance(source, Tensor) else ("array", v, None))
+            for source, array in zip(self._inputs, self._in_arrays):
+                if array is v and isinstance(source, Tensor):
+                    entries.append(("input", source, source._version.value))
+                    break
+            else:
+                entries.append(("array", v, None))
         self._saved = entries
 
     @property
@@ -200,19 +223,26 @@ class Op(Node):
         edges, meta = [], []
         for a in args:
             if isinstance(a, Tensor):
-                edges.append(_edge(a))
                 meta.append((a._data.shape, a.dtype))
+                if not a._requires_grad:
+                    edges.append(None)
+                elif a._base is None and a._grad_fn is not None:
+                    edges.append((a._grad_fn, a._output_nr))
+                else:
+                    edges.append(_edge(a))
             else:
                 edges.append(False)
                 meta.append(None)
         self._edges, self._input_meta = edges, meta
-        outs = outputs if type(outputs) is tuple else (outputs,)
-        self._output_device = outs[0].device
-        if len(outs) > 1:
+        if outputs.__class__ is tuple:
+            outs = outputs
             self._n_outputs = len(outs)
             self._output_meta = tuple((o._data.shape, o.dtype, o.device) for o in outs)
+        else:
+            outs = (outputs,)
+        self._output_device = outs[0].device
         if self._saved:
-            raws = raw if type(raw) is tuple else (raw,)
+            raws = raw if raw.__class__ is tuple else (raw,)
             self._saved = [self._mark_output(e, outs, raws) for e in self._saved]
         for nr, out in enumerate(outs):
             if out.dtype.category >= FLOAT:

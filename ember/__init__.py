@@ -40,6 +40,8 @@ from ember._dtype import (
     uint8,
 )
 from ember._ops._op import result_type
+from ember._ops.activation import log_softmax, softmax
+from ember._ops.complex import *  # noqa: F403
 from ember._ops.creation import (
     BFloat16Tensor,
     BoolTensor,
@@ -69,9 +71,13 @@ from ember._ops.creation import (
     zeros,
     zeros_like,
 )
+from ember._ops.decomp import *  # noqa: F403
+from ember._ops.elementwise_misc import *  # noqa: F403
+from ember._ops.elementwise_more import *  # noqa: F403
 from ember._ops.index import *  # noqa: F403
 from ember._ops.linalg import bmm, dot, matmul, mm, mv
 from ember._ops.pointwise import *  # noqa: F403
+from ember._ops.products import *  # noqa: F403
 from ember._ops.random import (
     Generator,
     bernoulli,
@@ -92,7 +98,10 @@ from ember._ops.random import (
     set_rng_state,
 )
 from ember._ops.reduce import *  # noqa: F403
+from ember._ops.scan import *  # noqa: F403
 from ember._ops.shape import *  # noqa: F403
+from ember._ops.special import *  # noqa: F403
+from ember._ops.sort import *  # noqa: F403
 from ember._tensor import Size, Tensor
 from ember._tensor_str import set_printoptions
 from ember.autograd.grad_mode import (
@@ -104,6 +113,8 @@ from ember.autograd.grad_mode import (
 )
 
 __version__ = "0.1.0"
+
+from ember import linalg  # noqa: E402 - torch.linalg, built on the namespace above
 
 
 def can_cast(from_, to):
@@ -128,4 +139,5 @@ def is_complex(input):
     return input.is_complex()
 
 
+from ember import special  # noqa: E402,I001 - torch.special, on the namespace above
 from ember import nn  # noqa: E402 - last: nn's modules are built from the namespace above

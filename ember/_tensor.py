@@ -9,13 +9,22 @@ from ember._device import CPU
 from ember._device import device as _device_cls
 from ember._dtype import _FROM_NP, FLOAT
 from ember._ops import _op as _op_module
+from ember._ops import activation as A
+from ember._ops import complex as Cx
 from ember._ops import creation as C
+from ember._ops import decomp as D
+from ember._ops import elementwise_misc as Ex
+from ember._ops import elementwise_more as Em
 from ember._ops import index as I
 from ember._ops import linalg as L
 from ember._ops import pointwise as P
+from ember._ops import products as Pr
 from ember._ops import random as Rn
 from ember._ops import reduce as R
+from ember._ops import scan as Sc
 from ember._ops import shape as S
+from ember._ops import sort as So
+from ember._ops import special as Sp
 
 
 class _Version:
@@ -494,6 +503,74 @@ class Tensor:
     hsplit, vsplit, dsplit = S.hsplit, S.vsplit, S.dsplit
     flip, fliplr, flipud, roll = S.flip, S.fliplr, S.flipud, S.roll
     repeat, repeat_interleave, tile = S.repeat, S.repeat_interleave, S.tile
+
+    # -- products, triangles, scans (ember/_ops/products.py, scan.py) ---------------------------
+    vdot, inner, outer, ger, kron, trace = Pr.vdot, Pr.inner, Pr.outer, Pr.ger, Pr.kron, Pr.trace
+    addmm, addmm_, addmv, addmv_, addr, addr_ = (Pr.addmm, Pr.addmm_, Pr.addmv, Pr.addmv_,
+                                                 Pr.addr, Pr.addr_)
+    addbmm, addbmm_, baddbmm, baddbmm_ = Pr.addbmm, Pr.addbmm_, Pr.baddbmm, Pr.baddbmm_
+    tril, tril_, triu, triu_ = Pr.tril, Pr.tril_, Pr.triu, Pr.triu_
+    diag, diag_embed, diagflat = Pr.diag, Pr.diag_embed, Pr.diagflat
+    cumprod, cumprod_, cumsum_, logcumsumexp = Sc.cumprod, Sc.cumprod_, Sc.cumsum_, Sc.logcumsumexp
+    diff, renorm, renorm_, dist = Sc.diff, Sc.renorm, Sc.renorm_, Sc.dist
+    nansum, nanmean, count_nonzero = Sc.nansum, Sc.nanmean, Sc.count_nonzero
+    apply_, map_, __dlpack__, __dlpack_device__ = Sc.apply_, Sc.map_, Sc.dlpack, Sc.dlpack_device
+
+    # -- decompositions (ember/_ops/decomp.py) ----------------------------------------------
+    det, logdet, slogdet, inverse, pinverse = D.det, D.logdet, D.slogdet, D.inverse, D.pinverse
+    cholesky, qr, svd, lu = D.cholesky, D.qr, D.svd, D.lu
+    matrix_power, matrix_exp = D.matrix_power, D.matrix_exp
+
+    # -- sorting and selection (ember/_ops/sort.py, select.py) -------------------------------
+    sort, argsort, msort, topk, kthvalue = So.sort, So.argsort, So.msort, So.topk, So.kthvalue
+    median, nanmedian, mode, aminmax = So.median, So.nanmedian, So.mode, So.aminmax
+    cummax, cummin, unique, unique_consecutive = (So.cummax, So.cummin, So.unique,
+                                                  So.unique_consecutive)
+    bincount, histc, histogram = So.bincount, So.histc, So.histogram
+
+    # -- special functions, more elementwise ops, complex numbers (ember/_ops/special.py,
+    # elementwise_more.py, elementwise_misc.py, complex.py) ---------------------------------
+    exp2, exp2_, float_power, float_power_ = Em.exp2, Em.exp2_, Em.float_power, Em.float_power_
+    logaddexp, logaddexp2, fmax, fmin = Em.logaddexp, Em.logaddexp2, Em.fmax, Em.fmin
+    asin, asin_, acos, acos_, atan, atan_ = Em.asin, Em.asin_, Em.acos, Em.acos_, Em.atan, Em.atan_
+    arcsin, arcsin_, arccos, arccos_ = Em.asin, Em.asin_, Em.acos, Em.acos_
+    arctan, arctan_, atan2, atan2_, arctan2, arctan2_ = (Em.atan, Em.atan_, Em.atan2, Em.atan2_,
+                                                         Em.atan2, Em.atan2_)
+    sinh, sinh_, cosh, cosh_ = Em.sinh, Em.sinh_, Em.cosh, Em.cosh_
+    asinh, asinh_, acosh, acosh_, atanh, atanh_ = (Em.asinh, Em.asinh_, Em.acosh, Em.acosh_,
+                                                   Em.atanh, Em.atanh_)
+    arcsinh, arcsinh_, arccosh, arccosh_, arctanh, arctanh_ = (Em.asinh, Em.asinh_, Em.acosh,
+                                                               Em.acosh_, Em.atanh, Em.atanh_)
+    hypot, hypot_, copysign, copysign_, ldexp, ldexp_ = (Em.hypot, Em.hypot_, Em.copysign,
+                                                         Em.copysign_, Em.ldexp, Em.ldexp_)
+    deg2rad, deg2rad_, rad2deg, rad2deg_ = Em.deg2rad, Em.deg2rad_, Em.rad2deg, Em.rad2deg_
+    erf, erf_, erfc, erfc_, erfinv, erfinv_ = (Sp.erf, Sp.erf_, Sp.erfc, Sp.erfc_, Sp.erfinv,
+                                               Sp.erfinv_)
+    lgamma, lgamma_, digamma, digamma_, i0, i0_ = (Sp.lgamma, Sp.lgamma_, Sp.digamma, Sp.digamma_,
+                                                   Sp.i0, Sp.i0_)
+    polygamma, polygamma_, mvlgamma, mvlgamma_ = (Sp._polygamma_method, Sp.polygamma_,
+                                                  Sp.mvlgamma, Sp.mvlgamma_)
+    sinc, sinc_, logit, logit_, xlogy, xlogy_ = (Sp.sinc, Sp.sinc_, Sp.logit, Sp.logit_, Sp.xlogy,
+                                                 Sp.xlogy_)
+    fix, fix_, signbit, isposinf, isneginf, isreal = (Em.fix, Ex.fix_, Ex.signbit, Ex.isposinf,
+                                                      Ex.isneginf, Ex.isreal)
+    heaviside, heaviside_, frexp = Ex.heaviside, Ex.heaviside_, Ex.frexp
+    nan_to_num, nan_to_num_ = Ex.nan_to_num, Ex.nan_to_num_
+    bitwise_left_shift, bitwise_left_shift_ = Ex.bitwise_left_shift, Ex.bitwise_left_shift_
+    bitwise_right_shift, bitwise_right_shift_ = Ex.bitwise_right_shift, Ex.bitwise_right_shift_
+    gcd, gcd_, lcm, lcm_ = Ex.gcd, Ex.gcd_, Ex.lcm, Ex.lcm_
+    __lshift__, __rlshift__, __ilshift__ = (Ex.bitwise_left_shift, Ex._rlshift,
+                                            Ex.bitwise_left_shift_)
+    __rshift__, __rrshift__, __irshift__ = (Ex.bitwise_right_shift, Ex._rrshift,
+                                            Ex.bitwise_right_shift_)
+    real, imag = property(Cx.real, Cx._set_real), property(Cx.imag, Cx._set_imag)
+    conj, conj_physical, conj_physical_ = Cx.conj, Cx.conj_physical, Cx.conj_physical_
+    resolve_conj, resolve_neg, is_conj, is_neg = (Cx.resolve_conj, Cx.resolve_neg, Cx.is_conj,
+                                                  Cx.is_neg)
+    angle, sgn, sgn_ = Cx.angle, Cx.sgn, Cx.sgn_
+
+    # -- softmax family (ember/_ops/activation.py) ---------------------------------------------
+    softmax, log_softmax = A.softmax, A.log_softmax
 
     # -- indexing (ember/_ops/index.py) ------------------------------------------------------
     index_select, take, take_along_dim, nonzero, argwhere = (I.index_select, I.take,

@@ -90,6 +90,8 @@ class Op(Node):
     """
 
     promote = "binary"
+    opmath_scalars = False  # see _prepare
+    _opmath = None  # set when a half-precision op computes in float32 (see _prepare)
     is_view = False  # the output shares memory (and the version counter) with input 0
     differentiable = True
 
@@ -129,6 +131,9 @@ class Op(Node):
         except ValueError:
             _raise_broadcast_error(tensors)  # torch's RuntimeError when shapes clash
             raise
+        xp = self.xp  # NOTE: a copy to another device (ToCopyBackward0) sets the target's module
+        if self._opmath is not None:
+            out = _round_opmath(out, self._opmath)
         if out.__class__ is tuple:
             outputs = tuple(_wrap(o, device, xp) for o in out)
         else:
@@ -152,7 +157,15 @@ class Op(Node):
             args = _foreign_operands(args)
             tensors = [a for a in args if isinstance(a, Tensor)]
             self._compute_dtype = dtype = self._promoted_dtype(args, tensors)
-        return args, tensors, [_array_for(a, dtype) for a in args]
+        arrays = [_array_for(a, dtype) for a in args]
+        if self.opmath_scalars and dtype is not None and dtype.itemsize == 2 and (
+                dtype.category == FLOAT):
+            # NOTE: torch's mul and div of a half tensor by a Python number compute in float32
+            # ("opmath") and round once; add and sub round the number to half first
+            self._opmath = dtype
+            arrays = [_numpy.float32(a) if not isinstance(a, Tensor) and isinstance(
+                v, _numpy.generic) else v for a, v in zip(args, arrays)]
+        return args, tensors, arrays
 
     # -- dtype policy -----------------------------------------------------------------------
 
@@ -255,9 +268,11 @@ class Op(Node):
         if entry[0] == "array" and entry[1] is not None:
             # NOTE: forward may return a 0-dim result as a NumPy scalar, which _wrap replaced by
             # an array: the saved value is then the raw result, not the output's data
-            for out, raw in zip(outs, raws or [None] * len(outs)):
+            for nr, (out, raw) in enumerate(zip(outs, raws or [None] * len(outs))):
                 if out._data is entry[1] or raw is entry[1]:
-                    return ("output", _SavedOutput(out), out._version.value)
+                    saved = _SavedOutput(out)
+                    saved._output_nr = nr  # outputs are numbered after saving: number it here
+                    return ("output", saved, out._version.value)
         return entry
 
     def forward(self, *arrays):
@@ -281,6 +296,12 @@ class _SavedOutput:
         self._data, self._version = tensor._data, tensor._version
 
 
+def _round_opmath(out, dtype):
+    if out.__class__ is tuple:
+        return tuple(_round_opmath(o, dtype) for o in out)
+    return out.astype(dtype.np) if out.dtype == _numpy.float32 else out
+
+
 def _wrap(array, device, xp):
     if array.__class__ is not xp.ndarray:
         array = xp.asarray(array)  # NumPy returns scalars for 0-d results
@@ -300,7 +321,7 @@ def plain_pair(input, other):
     # NOTE: NumPy widens bfloat16 + float to float32, and raises OverflowError for an int out of
     # a small integer dtype's range where torch wraps; those take the Op path
     if kind is float:
-        ok = dtype.category >= FLOAT and dtype is not _dtype.bfloat16
+        ok = dtype.category >= FLOAT and dtype.itemsize > 2  # half types: see _prepare
     else:
         ok = kind is int and (dtype.category >= FLOAT or dtype is _dtype.int64)
     return ok and not (_grad_state.enabled and input._requires_grad)

@@ -1,5 +1,5 @@
 """Primitive Ops of ember.nn.functional: softmax and log_softmax (stable), the activations
-whose closed-form gradient is much cheaper than a composite's, erf, and linear.
+whose closed-form gradient is much cheaper than a composite's, and linear.
 
 Every backward is written with Ember tensor ops, so double backward works. Half-precision
 inputs compute in float32 and round once, as torch's CPU kernels accumulate."""
@@ -10,13 +10,14 @@ import math
 
 import numpy
 
+from ember._ops import _special_math
 from ember._ops._op import Op
 from ember._ops.pointwise import _reject, sigmoid, tanh, where
+from ember._ops.special import erf
 
 _SQRT1_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
-_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 _NOT_FLOAT = "biuc"  # NumPy kinds torch has no activation kernel for: bool, ints, complex
 
 
@@ -36,37 +37,6 @@ class _Activation(Op):
         _reject(x, _NOT_FLOAT, self.kernel)
         self.save(x)
         return self.value(self.xp, _wide(x)).astype(x.dtype, copy=False)
-
-
-# -- erf --------------------------------------------------------------------------------------
-
-_math_erf = numpy.frompyfunc(math.erf, 1, 1)
-
-
-def erf_array(xp, a):
-    """erf of a float array: the C library's erf on the CPU (correctly rounded to double),
-    CuPy's on the GPU. NOTE: NumPy has no erf ufunc, hence frompyfunc (about 0.1 s per 10^6)."""
-    if xp is numpy:
-        return numpy.asarray(_math_erf(a), dtype=numpy.float64).astype(a.dtype, copy=False)
-    from cupyx.scipy.special import erf
-
-    return erf(a)
-
-
-class ErfBackward0(_Activation):
-    kernel = "erf_vml_cpu"
-
-    def value(self, xp, x):
-        return erf_array(xp, x)
-
-    def backward(self, g):
-        (x,) = self.saved
-        return g * (_TWO_OVER_SQRT_PI * (-x * x).exp())
-
-
-def erf(input):
-    """The error function (torch.erf)."""
-    return ErfBackward0().apply(input)
 
 
 # -- softmax family ---------------------------------------------------------------------------
@@ -128,7 +98,8 @@ class GeluBackward0(_Activation):
     def value(self, xp, x):
         if self.approximate == "tanh":
             return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
-        return 0.5 * x * (1 + erf_array(xp, x * _SQRT1_2))
+        # NOTE: erf evaluates in float64 and rounds once, as torch's float kernels are accurate
+        return 0.5 * x * (1 + _special_math.erf(xp, (x * _SQRT1_2).astype(numpy.float64)))
 
     def backward(self, g):
         (x,) = self.saved
@@ -328,13 +299,32 @@ class AddmmBackward0(Op):
     def backward(self, g):
         x, w = self.saved
         needs = self.needs_input_grad
-        flat_g = g.reshape(-1, g.shape[-1])
         grad_x = g @ w if needs[0] else None
-        grad_w = flat_g.mT @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+        grad_w = None
+        if needs[1]:
+            grad_w = g.reshape(-1, g.shape[-1]).mT @ x.reshape(-1, x.shape[-1])
         if len(needs) == 2:
             return grad_x, grad_w
-        return grad_x, grad_w, flat_g.sum(0) if needs[2] else None
+        return grad_x, grad_w, g  # the engine sums g to the bias's shape
 
 
 class MmBackward0(AddmmBackward0):
     """linear without a bias."""
+
+
+def softmax(input, dim, dtype=None):
+    """exp(x) / sum(exp(x)) along dim, computed stably (torch.softmax, Tensor.softmax)."""
+    from ember._ops.shape import wrap_dim
+
+    if dtype is not None:
+        input = input.to(dtype)
+    return SoftmaxBackward0(wrap_dim(dim, input.ndim)).apply(input)
+
+
+def log_softmax(input, dim, dtype=None):
+    """log(softmax(x)) along dim, without its underflow (torch.log_softmax, Tensor.log_softmax)."""
+    from ember._ops.shape import wrap_dim
+
+    if dtype is not None:
+        input = input.to(dtype)
+    return LogSoftmaxBackward0(wrap_dim(dim, input.ndim)).apply(input)

@@ -5,117 +5,18 @@ A convolution y = F(x, w) is bilinear, so its two gradients are the adjoint maps
 Gx(g, w) (the input gradient, which is also conv_transpose) and Gw(x, g) (the weight gradient).
 The derivatives of each of the three maps are again F, Gx or Gw, so one Op class computing any
 of them by ``kind`` gives gradients of every order. Each map is one GEMM on an im2col matrix
-built from a strided view of the input (no Python loop over pixels or channels).
+(ember._ops.im2col), never a Python loop over pixels or channels.
 """
 
 from __future__ import annotations
 
-import itertools
-import math
 import warnings
 
 from ember._ops._op import Op, _legacy_type_name
+from ember._ops.im2col import KERNELS, Geometry, columns
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
-
-
-class Geometry:
-    """Everything about one convolution but its data: spatial sizes of the conv input and output,
-    kernel, stride, symmetric padding, dilation and groups (all tuples, one entry per dim)."""
-
-    __slots__ = ("in_size", "out_size", "kernel", "stride", "padding", "dilation", "groups")
-
-    def __init__(self, in_size, out_size, kernel, stride, padding, dilation, groups):
-        self.in_size, self.out_size, self.kernel = tuple(in_size), tuple(out_size), tuple(kernel)
-        self.stride, self.padding, self.dilation = stride, padding, dilation
-        self.groups = groups
-
-
-# -- array kernels (forward code: backend arrays through xp) -------------------------------------
-
-
-def zero_pad(xp, x, padding):
-    """x with ``padding[i]`` zeros on both sides of trailing dim i (x itself when all are 0)."""
-    if not any(padding):
-        return x
-    lead = x.ndim - len(padding)
-    out = xp.zeros(x.shape[:lead] + tuple(s + 2 * p for s, p in zip(x.shape[lead:], padding)),
-                   dtype=x.dtype)
-    out[(Ellipsis,) + tuple(slice(p, p + s) for s, p in zip(x.shape[lead:], padding))] = x
-    return out
-
-
-def windows(xp, x, geo):
-    """A strided view (N, C, *out, *kernel) of the padded input: the receptive field of every
-    output position, without copying."""
-    x = zero_pad(xp, x, geo.padding)
-    spatial = x.strides[2:]
-    strides = (x.strides[:2] + tuple(s * k for s, k in zip(spatial, geo.stride))
-               + tuple(s * d for s, d in zip(spatial, geo.dilation)))
-    shape = x.shape[:2] + geo.out_size + geo.kernel
-    return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
-
-
-def columns(xp, x, geo):
-    """im2col: a (groups, C/groups * prod(kernel), N * prod(out)) matrix.
-
-    NOTE: channel and kernel axes come first, batch and positions last. The copy then moves
-    whole rows of output positions, and the GEMM is one (O, K) x (K, N*L) product per group,
-    faster than the textbook (N*L, K) layout with a transposed output."""
-    nd, n = len(geo.kernel), x.shape[0]
-    order = (1, *range(2 + nd, 2 + 2 * nd), 0, *range(2, 2 + nd))
-    rows = x.shape[1] // geo.groups * math.prod(geo.kernel)
-    cols = windows(xp, x, geo).transpose(order)
-    return cols.reshape(geo.groups, rows, n * math.prod(geo.out_size))
-
-
-def _grad_rows(g, geo):
-    """(N, O, *out) -> (groups, O/groups, N * prod(out)), the layout of the GEMM's output."""
-    n, o = g.shape[:2]
-    per_group = (n, geo.groups, o // geo.groups, math.prod(geo.out_size))
-    rows = g.reshape(per_group).transpose(1, 2, 0, 3)
-    return rows.reshape(geo.groups, o // geo.groups, n * per_group[3])
-
-
-def conv_forward(xp, x, w, geo):
-    """F(x, w): the convolution, (N, C, *in) x (O, C/groups, *k) -> (N, O, *out)."""
-    n, o = x.shape[0], w.shape[0]
-    y = w.reshape(geo.groups, o // geo.groups, -1) @ columns(xp, x, geo)
-    y = y.reshape((o, n) + geo.out_size)
-    return xp.ascontiguousarray(xp.moveaxis(y, 0, 1))  # torch's outputs are contiguous
-
-
-def conv_weight_grad(xp, x, g, geo):
-    """Gw(x, g): the weight gradient for upstream g, shaped (O, C/groups, *k)."""
-    gw = _grad_rows(g, geo) @ columns(xp, x, geo).transpose(0, 2, 1)
-    return gw.reshape((g.shape[1], x.shape[1] // geo.groups) + geo.kernel)
-
-
-def conv_input_grad(xp, g, w, geo):
-    """Gx(g, w): the input gradient for upstream g, shaped (N, C, *in); also conv_transpose."""
-    o = w.shape[0]
-    w_t = xp.ascontiguousarray(w.reshape(geo.groups, o // geo.groups, -1).transpose(0, 2, 1))
-    return col2im(xp, w_t @ _grad_rows(g, geo), geo, g.shape[0])
-
-
-def col2im(xp, cols, geo, n):
-    """Sum a (groups, C/groups * prod(k), N * prod(out)) matrix back onto (N, C, *in): the adjoint
-    of ``columns``. One strided add per kernel offset (not per pixel or channel)."""
-    c = cols.shape[0] * cols.shape[1] // math.prod(geo.kernel)
-    cols = cols.reshape((c,) + geo.kernel + (n,) + geo.out_size)
-    padded = tuple(s + 2 * p for s, p in zip(geo.in_size, geo.padding))
-    # NOTE: accumulate channel-major, like cols, so each add walks both arrays in order
-    out = xp.zeros((c, n) + padded, dtype=cols.dtype)
-    for offset in itertools.product(*(range(k) for k in geo.kernel)):
-        region = tuple(slice(i * d, i * d + s * (o - 1) + 1, s) for i, d, s, o in
-                       zip(offset, geo.dilation, geo.stride, geo.out_size))
-        out[(slice(None), slice(None)) + region] += cols[(slice(None),) + offset]
-    crop = tuple(slice(p, p + s) for s, p in zip(geo.in_size, geo.padding))
-    return xp.ascontiguousarray(xp.moveaxis(out[(slice(None), slice(None)) + crop], 0, 1))
-
-
-_KERNELS = {"conv": conv_forward, "input": conv_input_grad, "weight": conv_weight_grad}
 
 
 # -- the Op --------------------------------------------------------------------------------------
@@ -128,45 +29,52 @@ class ConvolutionBackward0(Op):
 
     promote = "keep"
 
-    def __init__(self, kind, geo):
-        self.kind, self.geo = kind, geo
+    def __init__(self, kind, geo, cols=None):
+        self.kind, self.geo, self.cols = kind, geo, cols
 
     def forward(self, a, b, bias=None):
-        self.save(a, b)
-        dtype = a.dtype
+        xp, dtype = self.xp, a.dtype
         low = dtype.name in ("float16", "bfloat16")
-        if low:  # NOTE: NumPy has no fast half GEMM; accumulate in float32 and round once
-            a, b = a.astype("float32"), b.astype("float32")
-        out = _KERNELS[self.kind](self.xp, a, b, self.geo)
-        if bias is not None:
-            out += bias.reshape((-1,) + (1,) * len(self.geo.kernel))
+        # NOTE: NumPy has no fast half GEMM; accumulate in float32 and round once
+        a32, b32 = (a.astype("float32"), b.astype("float32")) if low else (a, b)
+        keep, cols, self.cols = self._keeps_columns(), self.cols, None
+        if cols is None and keep:
+            cols = columns(xp, a32, self.geo)
+        out = KERNELS[self.kind](xp, a32, b32, self.geo, cols, bias)
+        # the im2col matrix of ``a`` is saved with the inputs (and freed with them) when a
+        # gradient will need it again: building it is the largest part of a convolution's work
+        self.save(a, b, *((cols,) if keep else ()))
         return out.astype(dtype) if low else out
 
+    def _keeps_columns(self):
+        # for "conv" the weight's gradient, for "weight" the upstream's gradient reuse them
+        return self._recording and self.kind != "input" and self._inputs[1]._requires_grad
+
     def backward(self, g):
-        a, b = self.saved
+        a, b, *cols = self.saved
         need = self.needs_input_grad
-        ga, gb = self._gradients(a, b, g, need[0], need[1])
+        ga, gb = self._gradients(a, b, g, need[0], need[1], cols[0]._data if cols else None)
         gbias = None
         if len(need) > 2 and need[2]:
             gbias = g.sum((0, *range(2, g.ndim)))
         return ga, gb, gbias
 
-    def _gradients(self, a, b, g, need_a, need_b):
+    def _gradients(self, a, b, g, need_a, need_b, cols):
         # each map's derivatives are the other two maps (see the module docstring)
         kind, geo = self.kind, self.geo
 
-        def run(k, p, q):
-            return ConvolutionBackwardBackward0(k, geo).apply(p, q)
+        def run(k, p, q, cols=None):
+            return ConvolutionBackwardBackward0(k, geo, cols).apply(p, q)
 
         if kind == "conv":  # a = x, b = w
             return (run("input", g, b) if need_a else None,
-                    run("weight", a, g) if need_b else None)
+                    run("weight", a, g, cols) if need_b else None)
         if kind == "input":  # a = upstream of a conv, b = w
             return (run("conv", g, b) if need_a else None,
                     run("weight", g, a) if need_b else None)
         # kind == "weight": a = x, b = upstream of a conv
         return (run("input", b, g) if need_a else None,
-                run("conv", a, g) if need_b else None)
+                run("conv", a, g, cols) if need_b else None)
 
 
 class ConvolutionBackwardBackward0(ConvolutionBackward0):
@@ -339,8 +247,6 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def _transposed_size(in_size, kernel, stride, padding, dilation, output_padding):
     """The output size of conv_transpose: the input size of the conv it is the gradient of."""
-    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
-        raise RuntimeError(_output_padding_message(output_padding, stride, dilation))
     size = tuple((i - 1) * s - 2 * p + d * (k - 1) + op + 1 for i, k, s, p, d, op in
                  zip(in_size, kernel, stride, padding, dilation, output_padding))
     if any(s <= 0 for s in size):
@@ -372,6 +278,8 @@ def _conv_transpose(name, nd, input, weight, bias, stride, padding, output_paddi
     dilation = _tuple(dilation, nd, "dilation")
     output_padding = _tuple(output_padding, nd, "output_padding")
     _check_params(weight, nd, stride, padding, dilation, groups, output_padding)
+    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        raise RuntimeError(_output_padding_message(output_padding, stride, dilation))
     _check_dtypes(input, weight, bias)
     _check_shapes(input, weight, bias, groups, transposed=True)
     kernel, in_size = tuple(weight.shape[2:]), tuple(input.shape[2:])

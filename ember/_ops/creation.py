@@ -397,7 +397,8 @@ class ToCopyBackward0(Op):
             x = x.real  # torch warns and drops the imaginary part
         out = x.astype(self.dtype.np)
         if self.device != self._in_device:
-            out = xp_of(self.device).asarray(out) if self.device.type != "cpu" else to_host(out)
+            self.xp = xp_of(self.device)  # NOTE: apply wraps the result with self.xp's array type
+            out = self.xp.asarray(out) if self.device.type != "cpu" else to_host(out)
         return out
 
     def backward(self, g):

@@ -220,15 +220,34 @@ class CopySlices(Op):
         return grad_base, grad_src
 
 
+def real_pairs_base(base, view):
+    """The tensor whose memory layout a view's geometry is taken on: the base itself, or for a
+    real view of a complex base (real, imag, view_as_real) the base's real pairs, which share its
+    memory and version counter."""
+    if view.dtype is base.dtype:
+        return base
+    if base.dtype.is_complex and view.dtype is base.dtype.to_real():
+        from ember._ops.complex import view_as_real
+
+        return view_as_real(base)
+    raise RuntimeError(f"Ember does not support writing in place, with autograd, into a "
+                       f"{view.dtype} view of a {base.dtype} tensor")
+
+
 def _copy_slices(view, result):
     """In-place write into a view whose base (or the written value) has history."""
     from ember._ops.shape import as_strided_like
 
     base = view._base
-    geometry = view_geometry(view, base)
+    target = real_pairs_base(base, view)
+    geometry = view_geometry(view, target)
     if result.dtype is not view.dtype:
         result = result.to(view.dtype)
-    new_base = CopySlices(geometry).apply(base, result)
+    new_base = CopySlices(geometry).apply(target, result)
+    if target is not base:  # the complex base takes the new history of its real pairs
+        from ember._ops.complex import view_as_complex
+
+        new_base = view_as_complex(new_base)
     base._version.value += 1
     old_base, old_view = (base._grad_fn, base._output_nr), (view._grad_fn, view._output_nr)
     base.grad_fn, base._output_nr, base._requires_grad = new_base.grad_fn, 0, True

@@ -1,9 +1,10 @@
-"""Losses with torch.nn.functional's semantics: the reduction helpers, nll_loss / cross_entropy,
-binary cross entropy (plain and with logits), regression losses and the divergence losses.
+"""Classification losses with torch.nn.functional's semantics: the reduction helpers shared by
+every loss (torch.nn._reduction), nll_loss, cross_entropy and binary cross entropy (plain and with
+logits). The other losses live in loss_pointwise.py, loss_margin.py and ctc.py.
 
 nll_loss and the two binary cross entropies are Ops (torch's backward nodes; exact gradients at
-the log clamps; stable for logits of any size). Everything else is a composite of differentiable
-ops on torch's formula, so its gradient, and its double backward, come for free.
+the log clamps; stable for logits of any size). cross_entropy is log_softmax + nll_loss as torch
+composes it, so its gradient, and its double backward, come from those two.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ def _tensor_cls():
     from ember._tensor import Tensor
 
     return Tensor
+
 
 # -- reductions (torch.nn._reduction) -------------------------------------------------------------
 
@@ -112,7 +114,8 @@ class NllLossBackward0(Op):
             self.scale = scale
             return loss.reshape(target.shape)
         total = scale.sum(dtype=x.dtype)
-        self.scale = scale / total if self.reduction == "mean" else scale
+        # NOTE: ignored targets get exactly zero gradient, even when every target is ignored
+        self.scale = xp.where(valid, scale / total, 0) if self.reduction == "mean" else scale
         out = loss.sum(dtype=x.dtype)
         return xp.asarray(out / total if self.reduction == "mean" else out, dtype=x.dtype)
 

@@ -238,7 +238,7 @@ def _check_trailing(input, shape, star="*, "):
     if tuple(input.shape[input.ndim - len(shape):]) != shape or input.ndim < len(shape):
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
                            f"[{star}{', '.join(map(str, shape))}], but got input of size"
-                           f"{input.size()}")
+                           f"{list(input.shape)}")
 
 
 def _check_affine(name, tensor, shape):

@@ -98,6 +98,8 @@ def _requires(op, i):
 
 
 class MulBackward0(Op):
+    opmath_scalars = True
+
     def forward(self, a, b):
         # NOTE: keep only what a gradient needs, as torch does: x * 2 saves nothing of x, so a
         # later in-place write to x (or to its base) does not break this node's backward
@@ -112,6 +114,7 @@ class MulBackward0(Op):
 
 class DivBackward0(Op):
     promote = "float"
+    opmath_scalars = True
 
     def forward(self, a, b):
         self.save(a if _requires(self, 1) else None, b)  # x / 2 saves nothing of x (see mul)

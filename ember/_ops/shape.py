@@ -572,8 +572,9 @@ def storage_offset_of(t):
 
 def as_strided_like(base, view):
     """``view``'s geometry taken again on ``base`` (used to refresh a view's history)."""
-    from ember._ops.inplace import view_geometry
+    from ember._ops.inplace import real_pairs_base, view_geometry
 
+    base = real_pairs_base(base, view)  # a real view of a complex tensor: on its real pairs
     shape, strides, offset = view_geometry(view, base)
     return AsStridedBackward0(shape, strides, offset).apply(base)
 

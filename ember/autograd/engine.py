@@ -373,7 +373,8 @@ def _initial_grad(t, grad, index):
             raise RuntimeError("grad can be implicitly created only for real scalar outputs but "
                                f"got {t.dtype}")
         data = t._data
-        return type(t)._make(data.__array_namespace__().ones(data.shape, data.dtype), t.device)
+        # NOTE: xp_of, not __array_namespace__: CuPy arrays do not have the latter
+        return type(t)._make(xp_of(t.device).ones(data.shape, data.dtype), t.device)
     if grad.shape != t.shape:
         raise RuntimeError(f"Mismatch in shape: grad_output[{index}] has a shape of {grad.shape} "
                            f"and output[{index}] has a shape of {t.shape}.")

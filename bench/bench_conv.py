@@ -1,0 +1,76 @@
+"""Convolution and pooling, Ember vs torch side by side in one process: median time per call and
+the ratio Ember/torch.
+
+Run: python bench/bench_conv.py
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+from bench_core import median_time
+
+import ember
+import ember.nn.functional as EF
+
+FUNCTIONAL = {torch: torch.nn.functional, ember: EF}
+
+
+def cases():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 16, 32, 32), np.float32)
+    w = rng.standard_normal((32, 16, 3, 3), np.float32)
+    b = rng.standard_normal(32, np.float32)
+    g = rng.standard_normal((64, 32, 32, 32), np.float32)
+
+    def conv_step(lib):
+        F = FUNCTIONAL[lib]
+        xt, wt = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        bt, gt = lib.tensor(b, requires_grad=True), lib.tensor(g)
+
+        def step():
+            F.conv2d(xt, wt, bt, padding=1).backward(gt)
+
+        return step
+
+    def conv_forward(lib):
+        F = FUNCTIONAL[lib]
+        xt, wt, bt = lib.tensor(x), lib.tensor(w), lib.tensor(b)
+        return lambda: F.conv2d(xt, wt, bt, padding=1)
+
+    def pool_step(lib):
+        F = FUNCTIONAL[lib]
+        xt, gt = lib.tensor(x, requires_grad=True), lib.tensor(g[:, :16, :16, :16])
+
+        def step():
+            F.max_pool2d(xt, 2).backward(gt)
+
+        return step
+
+    yield "conv2d fwd+bwd (64,16,32,32) 32x3x3 pad 1", conv_step, 2.0
+    yield "conv2d forward, same shapes", conv_forward, 2.0
+    yield "max_pool2d 2x2 fwd+bwd (64,16,32,32)", pool_step, 2.0
+
+
+def quiet_time(step):
+    """median_time after a pause: the other library's worker threads spin for a while after
+    their last task, and would otherwise steal the cores being measured."""
+    time.sleep(0.5)
+    return median_time(step, repeat=7, budget=1.5)
+
+
+def main():
+    print(f"{'case':45s} {'ember':>11s} {'torch':>11s} {'ratio':>7s} {'target':>7s}")
+    for name, make, target in cases():
+        t_torch = quiet_time(make(torch))
+        t_ember = quiet_time(make(ember))
+        ratio = t_ember / t_torch
+        flag = "" if ratio <= target else "  (above target)"
+        print(f"{name:45s} {t_ember * 1e3:9.2f}ms {t_torch * 1e3:9.2f}ms {ratio:7.2f} "
+              f"{target:7.2f}{flag}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""Linear algebra, part 4: pseudo-inverse, least squares and rank (torch.linalg.pinv, lstsq,
+matrix_rank), all through the SVD (eigh for Hermitian input), with torch's tolerances.
+"""
+
+from __future__ import annotations
+
+import collections
+
+from ember._backend import xp_of
+from ember._ops.decomp import _LinalgOp, _tensor
+from ember._ops.inplace import with_out
+from ember._ops.pointwise import _legacy_scalar_name
+
+_lstsq_type = collections.namedtuple("linalg_lstsq",
+                                     ["solution", "residuals", "rank", "singular_values"])
+
+
+def _tolerance(xp, s, atol, rtol, m, n):
+    """torch's cut-off for small singular values: max(atol, rtol * largest); rtol defaults to
+    eps * max(m, n) unless only a positive atol was given."""
+    if rtol is None:
+        given = atol is not None and (not isinstance(atol, (int, float)) or atol > 0)
+        rtol = 0.0 if given else xp.finfo(s.dtype).eps * max(m, n)
+    atol = 0.0 if atol is None else atol
+    atol, rtol = (getattr(t, "_data", t) for t in (atol, rtol))
+    top = s.max(axis=-1, keepdims=True) if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), s.dtype)
+    return xp.maximum(xp.asarray(atol)[..., None] if xp.ndim(atol) else atol,
+                      (xp.asarray(rtol)[..., None] if xp.ndim(rtol) else rtol) * top)
+
+
+def _pinv_arrays(xp, a, atol, rtol, hermitian):
+    m, n = a.shape[-2:]
+    if hermitian:
+        w, v = xp.linalg.eigh(a)
+        keep = xp.abs(w) > _tolerance(xp, xp.abs(w), atol, rtol, m, n)
+        inv_w = xp.where(keep, 1 / xp.where(keep, w, 1), 0).astype(a.dtype)
+        return (v * inv_w[..., None, :]) @ xp.swapaxes(v, -1, -2).conj()
+    u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    keep = s > _tolerance(xp, s, atol, rtol, m, n)
+    inv_s = xp.where(keep, 1 / xp.where(keep, s, 1), 0).astype(a.dtype)
+    return (xp.swapaxes(vh, -1, -2).conj() * inv_s[..., None, :]) @ xp.swapaxes(u, -1, -2).conj()
+
+
+def _pinv_backward(a, p, g):
+    """The derivative of P = A^+ for the upstream gradient G of P:
+    gA = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)."""
+    gt = g.mT
+    return (-(p.mT @ g @ p.mT) + (gt - a @ (p @ gt)) @ (p @ p.mT)
+            + (p.mT @ p) @ (gt - (gt @ p) @ a))
+
+
+class LinalgPinvBackward0(_LinalgOp):
+    def __init__(self, atol, rtol, hermitian):
+        self.atol, self.rtol, self.hermitian = atol, rtol, hermitian
+
+    def forward(self, a):
+        p = _pinv_arrays(self.xp, a, self.atol, self.rtol, self.hermitian)
+        self.save(a, p)
+        return p
+
+    def backward(self, g):
+        a, p = self.saved
+        return _pinv_backward(a, p, g)
+
+
+def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    """Moore-Penrose pseudo-inverse through the SVD (eigh when ``hermitian``), dropping singular
+    values at or below max(atol, rtol * largest) (torch.linalg.pinv); ``rcond`` is the old
+    name of rtol."""
+    if A.ndim < 2 or A.dtype.name not in ("float32", "float64", "complex64", "complex128"):
+        raise RuntimeError(f"linalg.pinv({_legacy_scalar_name(A.dtype)}{{{list(A.shape)}}}): "
+                           "expected a tensor with 2 or more dimensions of float, double, cfloat "
+                           "or cdouble types")
+    if rcond is not None:
+        rtol = rcond
+    return with_out(LinalgPinvBackward0(atol, rtol, hermitian).apply(A), out)
+
+
+def pinverse(input, rcond=1e-15):
+    """torch.pinverse: pinv with ``rcond`` as the relative tolerance."""
+    return pinv(input, rtol=rcond)
+
+
+def _check_float_double(A):
+    if A.dtype.name not in ("float32", "float64", "complex64", "complex128"):
+        raise RuntimeError("This function doesn't handle types other than float and double")
+
+
+def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    """Number of singular values (|eigenvalues| when ``hermitian``) above max(atol, rtol *
+    largest), as int64 (torch.linalg.matrix_rank); ``tol`` is the old name of atol."""
+    if A.ndim < 2:
+        raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least "
+                           "2 dimensions.")
+    _check_float_double(A)
+    if tol is not None:
+        atol, rtol = tol, 0.0
+    xp, m, n = xp_of(A.device), A.shape[-2], A.shape[-1]
+    a = A._data
+    s = xp.abs(xp.linalg.eigvalsh(a)) if hermitian else xp.linalg.svd(a, compute_uv=False)
+    rank = (s > _tolerance(xp, s, atol, rtol, m, n)).sum(-1).astype(xp.int64)
+    return with_out(_tensor(xp.asarray(rank), A), out)
+
+
+def _xp(t):
+
+    return xp_of(t.device)
+
+
+_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+class LinalgLstsqBackward0(_LinalgOp):
+    """(solution, residuals) of min |AX - B|; rank and singular values are kept aside."""
+
+    def __init__(self, rcond, driver, vector):
+        self.rcond, self.driver, self.vector = rcond, driver, vector
+
+    def forward(self, a, b):
+        xp = self.xp
+        m, n = a.shape[-2:]
+        rhs = b[..., None] if self.vector else b
+        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+        rcond = self.rcond if self.rcond is not None else xp.finfo(s.dtype).eps * max(m, n)
+        keep = s > _tolerance(xp, s, None, rcond, m, n)
+        inv_s = xp.where(keep, 1 / xp.where(keep, s, 1), 0).astype(a.dtype)
+        x = xp.swapaxes(vh, -1, -2).conj() @ (inv_s[..., None] * (xp.swapaxes(u, -1, -2).conj()
+                                                                    @ rhs))
+        self.rank = keep.sum(-1).astype(xp.int64)
+        self.singular_values = s
+        residuals = xp.empty(0, dtype=s.dtype)
+        full_rank = bool((self.rank == n).all())
+        if m > n and (self.driver == "gels" or (self.driver != "gelsy" and full_rank)):
+            residuals = (xp.abs(rhs - a @ x) ** 2).sum(-2).astype(s.dtype)
+        x = x[..., 0] if self.vector else x
+        self.save(a, b)
+        return x, residuals
+
+    def backward(self, g, g_residuals=None):
+        # as torch: through X = pinv(A) B, the residuals' gradient ignored
+        if g is None:
+            return None, None
+        a, b = self.saved
+        p = pinv(a)
+        if self.vector:
+            return _pinv_backward(a, p, g.unsqueeze(-1) * b.unsqueeze(-2)), (p.mT @ g.unsqueeze(-1)
+                                                                             ).squeeze(-1)
+        return _pinv_backward(a, p, g @ b.mT), p.mT @ g
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """Least-squares solution of AX = B (torch.linalg.lstsq), with the fields torch's CPU driver
+    fills: 'gelsy' (default) gives solution and rank; 'gels' solution and residuals; 'gelsd' /
+    'gelss' all four. Residuals are only given for m > n with full-rank A (always for 'gels').
+    Deviation: the solution always comes from the SVD (minimum norm), the rank from its
+    singular values, where torch's gelsy uses a pivoted QR."""
+    if A.ndim < 2:
+        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
+    if B.ndim < 1:
+        raise RuntimeError("torch.linalg.lstsq: other must have at least 1 dimension.")
+    _check_float_double(A)
+    _check_float_double(B)
+    driver = "gelsy" if driver is None else driver
+    if driver not in _DRIVERS:
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of "
+                           "(gels, gelsy, gelsd, gelss)")
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    rows = B.shape[-1] if vector else B.shape[-2]
+    if rows != A.shape[-2]:
+        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size("
+                           f"{-1 if vector else -2})")
+    op = LinalgLstsqBackward0(rcond, driver, vector)
+    solution, residuals = op.apply(A, B)
+    xp = xp_of(A.device)
+    rank = op.rank if driver != "gels" else xp.empty(0, dtype="int64")
+    sv = op.singular_values if driver in ("gelsd", "gelss") else xp.empty(
+        0, dtype=op.singular_values.dtype)
+    rank, sv = _tensor(xp.asarray(rank), A), _tensor(sv, A)
+    return _lstsq_type(solution, residuals, rank, sv)

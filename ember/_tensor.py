@@ -449,7 +449,7 @@ class Tensor:
     exp, exp_, log, log_, sqrt, sqrt_ = P.exp, P.exp_, P.log, P.log_, P.sqrt, P.sqrt_
     rsqrt = P.rsqrt
     log2, log10, log1p, expm1, square = P.log2, P.log10, P.log1p, P.expm1, P.square
-    sin, cos, tan, sign, sgn, reciprocal = P.sin, P.cos, P.tan, P.sign, P.sgn, P.reciprocal
+    sin, cos, tan, sign, reciprocal = P.sin, P.cos, P.tan, P.sign, P.reciprocal
     floor, ceil, round, trunc, frac = P.floor, P.ceil, P.round, P.trunc, P.frac
     sigmoid, sigmoid_, tanh, tanh_, relu, relu_ = (P.sigmoid, P.sigmoid_, P.tanh, P.tanh_, P.relu,
                                                    P.relu_)

@@ -27,3 +27,19 @@ def test_half_with_python_number_is_bit_exact(dtype, case):
     ours = CASES[case](ember.tensor(values).to(getattr(ember, dtype)))
     assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
     np.testing.assert_array_equal(ours.float().numpy(), theirs.float().numpy())
+
+
+def test_complex_gradients_are_conjugate_wirtinger():
+    """d(a*b)/da is conj(b), as in torch: mul, div and matmul with complex operands."""
+    a = np.array([1 + 2j, 3 - 1j], np.complex64)
+    b = np.array([2 - 1j, 0.5 + 1j], np.complex64)
+    grads = []
+    for lib in (torch, ember):
+        x = lib.tensor(a, requires_grad=True)
+        y = lib.tensor(b, requires_grad=True)
+        m = lib.tensor(np.full((2, 2), 1 + 1j, np.complex64), requires_grad=True)
+        ((x * y) / (x + 1) * (0.5 - 2j)).abs().sum().backward()
+        (m @ x).abs().sum().backward()
+        grads.append([t.grad.detach().numpy() for t in (x, y, m)])
+    for ours, theirs in zip(grads[1], grads[0]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5)

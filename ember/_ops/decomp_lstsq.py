@@ -133,19 +133,26 @@ class LinalgLstsqBackward0(_LinalgOp):
         if m > n and (self.driver == "gels" or (self.driver != "gelsy" and full_rank)):
             residuals = (xp.abs(rhs - a @ x) ** 2).sum(-2).astype(s.dtype)
         x = x[..., 0] if self.vector else x
-        self.save(a, b)
+        self.save(a, b, x)
         return x, residuals
 
     def backward(self, g, g_residuals=None):
-        # as torch: through X = pinv(A) B, the residuals' gradient ignored
-        if g is None:
-            return None, None
-        a, b = self.saved
-        p = pinv(a)
+        a, b, x = self.saved
         if self.vector:
-            return _pinv_backward(a, p, g.unsqueeze(-1) * b.unsqueeze(-2)), (p.mT @ g.unsqueeze(-1)
-                                                                             ).squeeze(-1)
-        return _pinv_backward(a, p, g @ b.mT), p.mT @ g
+            b, x = b.unsqueeze(-1), x.unsqueeze(-1)
+            g = None if g is None else g.unsqueeze(-1)
+        g_a = g_b = None
+        if g is not None:  # through X = pinv(A) B, as torch
+            p = pinv(a)
+            g_a, g_b = _pinv_backward(a, p, g @ b.mT), p.mT @ g
+        if g_residuals is not None and g_residuals.numel():
+            # at the minimum X is stationary: |B - AX|^2 moves with A and B only
+            scaled = (b - a @ x) * g_residuals.unsqueeze(-2)
+            g_a = -2 * scaled @ x.mT + (0 if g_a is None else g_a)
+            g_b = 2 * scaled + (0 if g_b is None else g_b)
+        if self.vector and g_b is not None:
+            g_b = g_b.squeeze(-1)
+        return g_a, g_b
 
 
 def lstsq(A, B, rcond=None, *, driver=None):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 
@@ -64,10 +65,30 @@ def in_slices(xp, shape, size, work, lead=2):
         future.result()
 
 
-def copy_of(xp, view, bias=None):
+_SCRATCH_MAX_BYTES = 1 << 28
+_scratch = threading.local()
+
+
+def scratch(xp, slot, shape, dtype):
+    """A reusable work array for a temporary that never leaves a kernel, one per slot and thread.
+
+    NOTE: a fresh NumPy array of more than 32 MB is fresh memory from the OS, and its page faults
+    and zeroing cost about as much as writing it once more; the im2col matrices are that big.
+    A slot keeps the largest array it was asked for (up to 256 MB), so peak memory is unchanged
+    but stays held."""
+    nbytes = math.prod(shape) * dtype.itemsize
+    if xp.__name__ != "numpy" or nbytes > _SCRATCH_MAX_BYTES:
+        return xp.empty(shape, dtype=dtype)
+    buffers = _scratch.__dict__.setdefault("buffers", {})
+    if slot not in buffers or buffers[slot].nbytes < nbytes:
+        buffers[slot] = xp.empty(nbytes, dtype=xp.uint8)
+    return buffers[slot][:nbytes].view(dtype).reshape(shape)
+
+
+def copy_of(xp, view, bias=None, out=None):
     """A C-contiguous copy of a (strided) view, plus an optional bias along axis 1 (channels),
-    made on all cores."""
-    out = xp.empty(view.shape, dtype=view.dtype)
+    made on all cores (into ``out`` when given)."""
+    out = xp.empty(view.shape, dtype=view.dtype) if out is None else out
     if bias is None:
         def work(index):
             out[index] = view[index]
@@ -116,8 +137,9 @@ def windows(xp, x, geo, value=0):
     return xp.lib.stride_tricks.as_strided(x, shape, strides)
 
 
-def columns(xp, x, geo):
-    """im2col: a (groups, C/groups * prod(kernel), N * prod(out)) matrix.
+def columns(xp, x, geo, temporary=False):
+    """im2col: a (groups, C/groups * prod(kernel), N * prod(out)) matrix (in a scratch array
+    when ``temporary``).
 
     NOTE: channel and kernel axes come first, batch and positions last. The copy then moves
     whole rows of output positions, and the GEMM is one (O, K) x (K, N*L) product per group,
@@ -125,20 +147,26 @@ def columns(xp, x, geo):
     nd, n = len(geo.kernel), x.shape[0]
     order = (1, *range(2 + nd, 2 + 2 * nd), 0, *range(2, 2 + nd))
     rows = x.shape[1] // geo.groups * math.prod(geo.kernel)
-    cols = copy_of(xp, windows(xp, x, geo).transpose(order))
+    view = windows(xp, x, geo).transpose(order)
+    out = scratch(xp, "columns", view.shape, x.dtype) if temporary else None
+    cols = copy_of(xp, view, out=out)
     return cols.reshape(geo.groups, rows, n * math.prod(geo.out_size))
 
 
-def spread(xp, part, lead, geo, dtype):
+def spread(xp, part, lead, geo, dtype, temporary=False):
     """Add ``part(offset)`` (lead + out-shaped) onto every kernel offset's window positions of a
     zero (lead + in)-shaped array: the adjoint of gathering windows. One strided add per kernel
-    offset, never a loop over pixels or channels."""
+    offset, never a loop over pixels or channels. With ``temporary`` the result is a view of a
+    scratch array, for a caller that copies it."""
     padded = tuple(s + 2 * p + e for s, p, e in zip(geo.in_size, geo.padding, overhang(geo)))
-    out = xp.zeros(lead + padded, dtype=dtype)
+    shape = lead + padded
+    out = scratch(xp, "spread", shape, dtype) if temporary else xp.zeros(shape, dtype=dtype)
     offsets = list(itertools.product(*(range(k) for k in geo.kernel)))
 
     def add(index):
         target = out[index]
+        if temporary:
+            target.fill(0)
         for offset in offsets:
             region = tuple(slice(i * d, i * d + s * (o - 1) + 1, s) for i, d, s, o in
                            zip(offset, geo.dilation, geo.stride, geo.out_size))
@@ -155,7 +183,8 @@ def col2im(xp, cols, geo, n, bias=None):
     c = cols.shape[0] * cols.shape[1] // math.prod(geo.kernel)
     cols = cols.reshape((c,) + geo.kernel + (n,) + geo.out_size)
     # NOTE: accumulate channel-major, like cols, so each add walks both arrays in order
-    out = spread(xp, lambda offset: cols[(slice(None),) + offset], (c, n), geo, cols.dtype)
+    out = spread(xp, lambda offset: cols[(slice(None),) + offset], (c, n), geo, cols.dtype,
+                 temporary=True)
     return copy_of(xp, out.swapaxes(0, 1), bias)
 
 
@@ -172,14 +201,14 @@ def _grad_rows(xp, g, geo):
 def conv_forward(xp, x, w, geo, cols=None, bias=None):
     """F(x, w): the convolution, (N, C, *in) x (O, C/groups, *k) -> (N, O, *out)."""
     n, o = x.shape[0], w.shape[0]
-    cols = columns(xp, x, geo) if cols is None else cols
+    cols = columns(xp, x, geo, temporary=True) if cols is None else cols
     y = (w.reshape(geo.groups, o // geo.groups, -1) @ cols).reshape((o, n) + geo.out_size)
     return copy_of(xp, y.swapaxes(0, 1), bias)  # torch's outputs are contiguous
 
 
 def conv_weight_grad(xp, x, g, geo, cols=None, bias=None):
     """Gw(x, g): the weight gradient for upstream g, shaped (O, C/groups, *k)."""
-    cols = columns(xp, x, geo) if cols is None else cols
+    cols = columns(xp, x, geo, temporary=True) if cols is None else cols
     gw = _grad_rows(xp, g, geo) @ cols.transpose(0, 2, 1)
     return gw.reshape((g.shape[1], x.shape[1] // geo.groups) + geo.kernel)
 
@@ -189,7 +218,9 @@ def conv_input_grad(xp, g, w, geo, cols=None, bias=None):
     (with its bias)."""
     o = w.shape[0]
     w_t = xp.ascontiguousarray(w.reshape(geo.groups, o // geo.groups, -1).transpose(0, 2, 1))
-    return col2im(xp, w_t @ _grad_rows(xp, g, geo), geo, g.shape[0], bias)
+    rows = _grad_rows(xp, g, geo)
+    cols = scratch(xp, "gemm", (geo.groups, w_t.shape[1], rows.shape[2]), rows.dtype)
+    return col2im(xp, xp.matmul(w_t, rows, out=cols), geo, g.shape[0], bias)
 
 
 KERNELS = {"conv": conv_forward, "input": conv_input_grad, "weight": conv_weight_grad}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ember._ops._op import Op, _legacy_type_name
 from ember._ops.inplace import with_out
+from ember._ops.pointwise import conj
 
 
 def _scalar_name(t):
@@ -25,7 +26,7 @@ class MmBackward0(Op):
         return a @ b
 
     def backward(self, g):
-        a, b = self.saved
+        a, b = (conj(t) for t in self.saved)  # conjugate Wirtinger derivatives, as torch
         ga = gb = None
         if a.ndim == 1 and b.ndim == 1:
             return g * b, g * a

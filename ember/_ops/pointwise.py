@@ -97,6 +97,16 @@ def _requires(op, i):
     return op._recording and getattr(op._inputs[i], "_requires_grad", False)
 
 
+def conj(x):
+    """The complex conjugate of a saved operand (tensor or Python number); reals pass through.
+    NOTE: torch's complex gradients are conjugate Wirtinger derivatives: d(a*b)/da is conj(b)."""
+    if isinstance(x, complex):
+        return x.conjugate()
+    if getattr(x, "dtype", None) is not None and getattr(x.dtype, "is_complex", False):
+        return x.conj()
+    return x
+
+
 class MulBackward0(Op):
     opmath_scalars = True
 
@@ -108,8 +118,8 @@ class MulBackward0(Op):
 
     def backward(self, g):
         a, b = self.saved
-        return (g * b if self.needs_input_grad[0] else None,
-                g * a if self.needs_input_grad[1] else None)
+        return (g * conj(b) if self.needs_input_grad[0] else None,
+                g * conj(a) if self.needs_input_grad[1] else None)
 
 
 class DivBackward0(Op):
@@ -122,8 +132,8 @@ class DivBackward0(Op):
 
     def backward(self, g):
         a, b = self.saved
-        return (g / b if self.needs_input_grad[0] else None,
-                -g * a / (b * b) if self.needs_input_grad[1] else None)
+        return (g / conj(b) if self.needs_input_grad[0] else None,
+                -g * conj(a / (b * b)) if self.needs_input_grad[1] else None)
 
 
 class DivBackward2(Op):
@@ -619,6 +629,8 @@ class AbsBackward0(Op):
 
     def backward(self, g):
         (x,) = self.saved
+        from ember._ops.complex import sgn  # z / |z|: abs's gradient for complex input too
+
         return g * sgn(x)
 
 
@@ -742,14 +754,6 @@ def frac(input):
         raise NotImplementedError(f'"frac_cpu" not implemented for '
                                   f"'{_legacy_scalar_name(input.dtype)}'")
     return input - trunc(input)
-
-
-def sgn(input):
-    """input / |input| for complex input (0 at 0), sign(input) otherwise (torch.sgn)."""
-    if input.dtype.category != COMPLEX:
-        return sign(input)
-    magnitude = abs(input)
-    return input / (magnitude + (magnitude == 0))  # NOTE: 0 / 1 = 0 where input is 0
 
 
 def square(input):

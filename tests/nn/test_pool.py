@@ -50,7 +50,7 @@ def test_max_pool_ties_nan_and_infinity():
     nan, inf = float("nan"), float("inf")
     data = [[[[1.0, nan, 1.0], [nan, 2.0, 1.0], [-inf, -inf, -inf]]]]
     for args in [(2, 1), (2, 1, 1), (3, 1, 1)]:
-        check_op(lambda lib, x: F(lib).max_pool2d(x, *args, return_indices=True), (1,),
+        check_op(lambda lib, x, args=args: F(lib).max_pool2d(x, *args, return_indices=True), (1,),
                  inputs=[ember.tensor(data).numpy()])
     full = ember.full((1, 1, 3, 3), -inf).numpy()
     check_op(lambda lib, x: F(lib).max_pool2d(x, 2, 1, 1, return_indices=True), (1,),

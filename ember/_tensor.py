@@ -480,6 +480,24 @@ class Tensor:
     __rand__, __ror__, __rxor__ = P.bitwise_and, P.bitwise_or, P.bitwise_xor
     __iand__, __ior__, __ixor__ = P.bitwise_and_, P.bitwise_or_, P.bitwise_xor_
 
+    # in-place forms and aliases of the pointwise ops
+    sin_, cos_, tan_, log2_, log10_, log1p_, expm1_ = (P.sin_, P.cos_, P.tan_, P.log2_, P.log10_,
+                                                       P.log1p_, P.expm1_)
+    rsqrt_, reciprocal_, sign_, square_ = P.rsqrt_, P.reciprocal_, P.sign_, P.square_
+    floor_, ceil_, trunc_, round_, frac_ = P.floor_, P.ceil_, P.trunc_, P.round_, P.frac_
+    fmod_, remainder_, floor_divide_ = P.fmod_, P.remainder_, P.floor_divide_
+    clamp_min_, clamp_max_, lerp_, addcmul_, addcdiv_ = (P.clamp_min_, P.clamp_max_, P.lerp_,
+                                                         P.addcmul_, P.addcdiv_)
+    eq_, ne_, lt_, le_, gt_, ge_ = P.eq_, P.ne_, P.lt_, P.le_, P.gt_, P.ge_
+    greater_, greater_equal_, less_, less_equal_, not_equal_ = (P.gt_, P.ge_, P.lt_, P.le_,
+                                                                P.ne_)
+    logical_and_, logical_or_, logical_xor_, logical_not_ = (P.logical_and_, P.logical_or_,
+                                                             P.logical_xor_, P.logical_not_)
+    bitwise_and_, bitwise_or_, bitwise_xor_, bitwise_not_ = (P.bitwise_and_, P.bitwise_or_,
+                                                             P.bitwise_xor_, P.bitwise_not_)
+    absolute_, subtract_, multiply_, divide_, true_divide_, negative_ = (
+        P.abs_, P.sub_, P.mul_, P.div_, P.div_, P.neg_)
+
     # -- reductions (ember/_ops/reduce.py) ---------------------------------------------------
     sum, mean, prod, max, min, amax, amin = R.sum, R.mean, R.prod, R.max, R.min, R.amax, R.amin
     argmax, argmin, norm, var, std, all, any = (R.argmax, R.argmin, R.norm, R.var, R.std, R.all,
@@ -519,7 +537,7 @@ class Tensor:
     # -- decompositions (ember/_ops/decomp.py) ----------------------------------------------
     det, logdet, slogdet, inverse, pinverse = D.det, D.logdet, D.slogdet, D.inverse, D.pinverse
     cholesky, qr, svd, lu = D.cholesky, D.qr, D.svd, D.lu
-    matrix_power, matrix_exp = D.matrix_power, D.matrix_exp
+    matrix_power, matrix_exp, cross = D.matrix_power, D.matrix_exp, D.cross
 
     # -- sorting and selection (ember/_ops/sort.py, select.py) -------------------------------
     sort, argsort, msort, topk, kthvalue = So.sort, So.argsort, So.msort, So.topk, So.kthvalue

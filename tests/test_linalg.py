@@ -498,3 +498,27 @@ def test_rank_deficient_lstsq_and_rank():
         np.testing.assert_allclose(e.solution.numpy(), t.solution.numpy(), rtol=1e-7, atol=1e-9)
         assert e.rank.item() == t.rank.item() == 2
         assert e.residuals.shape == t.residuals.shape
+
+
+def test_saved_outputs_keep_their_output_number():
+    """Regression: an Op saving several of its outputs (svd saves U, S, Vh) must hand them back
+    as outputs 0, 1, 2, so double backward routes each one's gradient to the right output."""
+    a = ember.randn(4, 3, dtype=ember.float64, requires_grad=True)
+    s = ember.linalg.svdvals(a)
+    assert [t._output_nr for t in s.grad_fn.saved] == [0, 1, 2]
+    g, = ember.autograd.grad(s.sum(), a, create_graph=True)
+    assert ember.autograd.grad((g * g).sum(), a)[0].shape == a.shape
+
+
+def test_top_level_cross_default_dim_matches_torch():
+    """torch.cross without dim takes the first dim of size 3 and warns; errors without one."""
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((2, 3, 3, 4)), rng.standard_normal((2, 3, 3, 4))
+    with pytest.warns(UserWarning, match="without specifying the dim"):
+        ours = ember.cross(ember.tensor(a), ember.tensor(b))
+    theirs = torch.cross(torch.tensor(a), torch.tensor(b))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ember.tensor(a).cross(ember.tensor(b), dim=2).numpy(),
+                               torch.tensor(a).cross(torch.tensor(b), dim=2).numpy(), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="no dimension of size 3"):
+        ember.cross(ember.ones(2, 4), ember.ones(2, 4))

@@ -21,7 +21,7 @@ from ember._ops.creation import eye
 from ember._ops.inplace import with_out
 from ember._ops.pointwise import _legacy_scalar_name, where
 
-__all__ = ["det", "logdet", "slogdet", "inverse", "cholesky", "lu", "lu_unpack", "qr", "svd",
+__all__ = ["cross", "det", "logdet", "slogdet", "inverse", "cholesky", "lu", "lu_unpack", "qr", "svd",
            "pinverse", "matrix_power", "matrix_exp"]
 
 
@@ -382,5 +382,6 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
 # torch's top-level names from the other parts (they build on the helpers above)
 from ember._ops.decomp_factor import cholesky, lu, lu_unpack  # noqa: E402
 from ember._ops.decomp_lstsq import pinverse  # noqa: E402
+from ember._ops.decomp_matfn import cross_legacy as cross  # noqa: E402
 from ember._ops.decomp_matfn import matrix_exp, matrix_power  # noqa: E402
 from ember._ops.decomp_spectral import qr, svd  # noqa: E402

@@ -275,6 +275,23 @@ def cross(input, other, *, dim=-1, out=None):
     return with_out(LinalgCrossBackward0(d - input.ndim).apply(input, other), out)
 
 
+def cross_legacy(input, other, dim=None, *, out=None):
+    """torch.cross / Tensor.cross: as linalg.cross, but without ``dim`` the first dim of size 3,
+    with torch's deprecation warning."""
+    if dim is None:
+        import warnings
+
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
+                      "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
+                      "default value of dim will change to agree with that of linalg.cross in a "
+                      "future release.", UserWarning, stacklevel=2)
+        sizes = [s for s in input.shape]
+        if 3 not in sizes:
+            raise RuntimeError("no dimension of size 3 in input")
+        dim = sizes.index(3)
+    return cross(input, other, dim=dim, out=out)
+
+
 class _ConjBackward0(Op):
     promote = "keep"
 

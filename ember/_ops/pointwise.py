@@ -1064,3 +1064,28 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 / tensor2 (torch.addcdiv)."""
     return input + value * tensor1 / tensor2
 
+
+
+# -- torch's aliases and the remaining in-place forms ------------------------------------------
+
+subtract, multiply, divide, negative = sub, mul, div, neg
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+sin_, cos_, tan_, log2_, log10_, log1p_, expm1_ = (
+    _inplace(sin), _inplace(cos), _inplace(tan), _inplace(log2), _inplace(log10), _inplace(log1p),
+    _inplace(expm1))
+rsqrt_, reciprocal_, sign_, square_ = (_inplace(rsqrt), _inplace(reciprocal), _inplace(sign),
+                                       _inplace(square))
+floor_, ceil_, trunc_, round_, frac_ = (_inplace(floor), _inplace(ceil), _inplace(trunc),
+                                        _inplace(round), _inplace(frac))
+fmod_, clamp_min_, clamp_max_ = _inplace(fmod), _inplace(clamp_min), _inplace(clamp_max)
+lerp_, addcmul_, addcdiv_ = _inplace(lerp), _inplace(addcmul), _inplace(addcdiv)
+# comparisons in place write 1 / 0 in the tensor's own dtype, as torch's eq_ and friends do
+eq_, ne_, lt_, le_, gt_, ge_ = (_inplace(eq), _inplace(ne), _inplace(lt), _inplace(le),
+                                _inplace(gt), _inplace(ge))
+logical_and_, logical_or_, logical_xor_, logical_not_ = (
+    _inplace(logical_and), _inplace(logical_or), _inplace(logical_xor), _inplace(logical_not))
+bitwise_not_ = _inplace(bitwise_not)
+absolute_, subtract_, multiply_, divide_, true_divide_, negative_ = (
+    abs_, sub_, mul_, div_, div_, neg_)
+greater_, greater_equal_, less_, less_equal_, not_equal_ = gt_, ge_, lt_, le_, ne_

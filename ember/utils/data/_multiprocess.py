@@ -20,7 +20,6 @@ import queue
 import time
 
 from ember.utils.data.dataloader import _BaseDataLoaderIter
-from ember.utils.data.fetch import _DatasetKind
 from ember.utils.data.worker import (
     ExceptionWrapper,
     _IterableDatasetStopIteration,
@@ -58,6 +57,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._worker_result_queue = context.Queue()
         self._workers_done_event = context.Event()
         self._index_queues = []
+        self._workers_status = [True] * self._num_workers
         self._shutdown = False
         for worker_id in range(self._num_workers):
             self._start_worker(context, worker_id, loader.worker_init_fn)

@@ -1,0 +1,75 @@
+"""Averaged stochastic gradient descent (torch.optim.ASGD)."""
+
+from __future__ import annotations
+
+from ember._tensor import Tensor
+from ember.optim.adam import _steps_to_tensors
+from ember.optim.optimizer import (
+    Optimizer,
+    _add_weight_decay,
+    _arr,
+    _check_not_implemented,
+    _grad,
+    _new_scalar,
+    _step_each_param,
+    _value,
+    _zeros_like,
+)
+
+__all__ = ["ASGD"]
+
+
+class ASGD(Optimizer):
+    """ASGD with torch.optim.ASGD's options and state (step, eta, mu, ax); eta and mu are
+    scalar-dtype tensors, so their rounding is torch's."""
+
+    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
+                 foreach=None, maximize=False, differentiable=False, capturable=False):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0,
+                    "weight_decay": weight_decay, "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable, "capturable": capturable}
+        super().__init__(params, defaults)
+        _check_not_implemented(capturable=capturable, differentiable=differentiable)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            for key, value in (("foreach", None), ("maximize", False),
+                               ("differentiable", False), ("capturable", False)):
+                group.setdefault(key, value)
+            _steps_to_tensors(self, group, "eta", "mu")
+
+    def step(self, closure=None):
+        """One ASGD step; returns the closure's loss (if a closure is given)."""
+        return _step_each_param(self, closure, self._update)
+
+    def _update(self, p, group):
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = _new_scalar(0.0)
+            state["eta"] = _new_scalar(_value(group["lr"]))
+            state["mu"] = _new_scalar(1.0)
+            state["ax"] = _zeros_like(p)
+        lr, lambd = _value(group["lr"]), group["lambd"]
+        param, ax = _arr(p), _arr(state["ax"])
+        grad = _add_weight_decay(_grad(p, group["maximize"]), param, group["weight_decay"])
+        state["step"]._data += 1
+        eta = state["eta"].item()
+        param *= 1 - lambd * eta
+        param -= eta * grad
+        mu = state["mu"]
+        if mu.item() != 1:
+            # NOTE: mu is a 0-dim tensor of the scalar dtype, multiplied as a tensor (not as a
+            # Python number) by torch; casting it to the parameter's dtype does the same
+            ax += (param - ax) * mu._data.astype(param.dtype)
+        else:
+            ax[...] = param
+        step = state["step"].item()
+        state["eta"]._data[...] = lr / ((1 + lambd * lr * step) ** group["alpha"])
+        state["mu"]._data[...] = 1 / max(1, step - group["t0"])

@@ -1,0 +1,3 @@
+"""torch.utils: data loading (ember.utils.data)."""
+
+from ember.utils import data

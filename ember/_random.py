@@ -26,6 +26,7 @@ import numpy as np
 DEFAULT_SEED = 67280421310721  # torch.Generator()'s seed (c10's default_rng_seed_val)
 _N = 624  # words in the mt19937 state
 _INT64_MIN = -(2**63)
+_TWO_63 = 2.0**63
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 # Byte layout of torch.get_rng_state(): the legacy THGenerator struct (mt19937 words widened to
@@ -562,6 +563,38 @@ class Generator:
         u = self._uniform(probs.size, opmath)
         return (u < probs).astype(dtype or p.dtype).reshape(shape)
 
+    def poisson(self, rates, dtype=None):
+        """torch.poisson(rates): one count per rate, in C order, cast to dtype (default: the
+        rates' dtype). Rates below 10 take Knuth's multiplication method, larger ones
+        Hormann's transformed rejection; both on float64 uniforms.
+
+        NOTE: a loop over elements, not array operations: both methods use a data-dependent
+        number of uniforms, so where an element starts reading the stream depends on every
+        element before it. The loop runs on Python floats from a list that is only ever
+        extended by uniforms certain to be used, so the generator never runs ahead."""
+        rates = np.asarray(rates)
+        lams = rates.astype(_F64).ravel()  # torch samples static_cast<double>(rate)
+        # least[i]: the fewest uniforms elements i, i+1, ... can use (a rate of 10 or more
+        # tries at least once, with two; any other positive rate draws at least one; none
+        # from an invalid rate on, as sampling stops there)
+        fewest = np.where(lams >= 10, 2, lams > 0)
+        fewest[np.cumsum(~(lams >= 0)) > 0] = 0
+        least = np.append(np.cumsum(fewest[::-1])[::-1], 0).tolist()
+        values, counts, pos = [], [], 0
+        for i, lam in enumerate(lams.tolist()):
+            if not lam >= 0:  # NaN too; the elements before have drawn, as in torch
+                raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+            while True:
+                try:
+                    count, pos = (_ptrs if lam >= 10 else _knuth)(lam, values, pos)
+                    break
+                except IndexError:  # out of uniforms: this element needs one more at least
+                    values += self._uniform(1 + least[i + 1], _F64).tolist()
+            counts.append(count)
+        with np.errstate(over="ignore"):  # counts past float16's range become inf, silently
+            out = _cast(np.array(counts, np.int64), np.dtype(dtype or rates.dtype))
+        return out.reshape(rates.shape)
+
     def random_(self, shape, dtype=np.int64):
         """Tensor.random_() without bounds: [0, 2**mantissa] for floats, [0, max] for ints
         (bool keeps a word's lowest bit); int64 and float64 draw random64(), others a word."""
@@ -656,6 +689,51 @@ class Generator:
         running /= running[-1]
         running[-1] = 1
         return np.searchsorted(running.astype(_F64), self._uniform(num_samples, _F64))
+
+
+
+# ------------------------------------------------------------------------------ poisson
+
+def _knuth(lam, u, pos):
+    """torch's sample_poisson below rate 10: multiply uniforms until the product falls to
+    exp(-rate); the count is how many products stayed above. Returns (count, next pos)."""
+    if lam == 0:
+        return 0, pos
+    limit, product, count = math.exp(-lam), u[pos], 0
+    pos += 1
+    while product > limit:
+        product *= u[pos]
+        pos += 1
+        count += 1
+    return count, pos
+
+
+def _ptrs(lam, u, pos):
+    """torch's sample_poisson from rate 10: Hormann's transformed rejection (PTRS), two
+    uniforms per try. Plain float64 arithmetic in torch's order (that file is built without
+    FMA). Returns (count, next pos)."""
+    slam, loglam = math.sqrt(lam), math.log(lam)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    log_invalpha = math.log(1.1239 + 1.1328 / (b - 3.4))
+    vr = 0.9277 - 3.6224 / (b - 2)
+    while True:
+        U, V = u[pos] - 0.5, u[pos + 1]
+        pos += 2
+        us = 0.5 - abs(U)
+        x = (2 * a / us + b) * U + lam + 0.43 if us else -math.inf  # C: 2a/0 is inf
+        # (int64_t)floor(x): x86 gives INT64_MIN for NaN and out-of-range values (inf rates)
+        k = math.floor(x) if -_TWO_63 <= x < _TWO_63 else _INT64_MIN
+        if us >= 0.07 and V <= vr:
+            return k, pos
+        if k < 0 or (us < 0.013 and V > us):
+            continue
+        # NOTE: math.lgamma is CPython's own, not libm's as in torch; they differ by an ulp
+        # for some k, which flips this test only if the two sides are within ~1e-12
+        log_v = math.log(V) if V else -math.inf
+        if log_v + log_invalpha - math.log(a / (us * us) + b) <= (
+                -lam + k * loglam - math.lgamma(k + 1.0)):
+            return k, pos
 
 
 def _check_continuous(name, dtype):

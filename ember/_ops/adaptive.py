@@ -55,15 +55,15 @@ class _AdaptiveMaxPool(_MaxPool):
         tables = [_window_table(xp, s, o) for s, o in zip(self.in_size, self.out_size)]
         steps = _in_strides(self.in_size)
 
-        def at(rows):  # one candidate per window: broadcast the chosen row of each dim's table
+        def at(rows, source=planes):  # one candidate per window: the rows of each dim's table
             picks = [t[r].reshape([-1 if d == dim else 1 for d in range(nd)])
                      for dim, (t, r) in enumerate(zip(tables, rows))]
             flat = sum(p * s for p, s in zip(picks, steps))
-            return planes[(slice(None),) + tuple(picks)], flat
+            return source[(slice(None),) + tuple(picks)], flat
 
         choices = list(itertools.product(*(range(len(t)) for t in tables)))
-        values, winner = _running_max(xp, (at(rows)[0] for rows in choices), x.dtype,
-                                      len(choices))
+        values, winner = _running_max(xp, lambda k, index: at(choices[k], planes[index])[0],
+                                      planes.shape[:1] + self.out_size, x.dtype, len(choices))
         flats = xp.stack([xp.broadcast_to(at(rows)[1], self.out_size).ravel()
                           for rows in choices])
         positions = xp.arange(flats.shape[1])

@@ -21,7 +21,8 @@ from ember._ops.creation import eye
 from ember._ops.inplace import with_out
 from ember._ops.pointwise import _legacy_scalar_name, where
 
-__all__ = ["cross", "det", "logdet", "slogdet", "inverse", "cholesky", "lu", "lu_unpack", "qr", "svd",
+__all__ = ["cross", "det", "logdet", "slogdet", "inverse", "cholesky", "lu", "lu_unpack", "qr",
+           "svd",
            "pinverse", "matrix_power", "matrix_exp"]
 
 

@@ -43,23 +43,24 @@ def _cores():
         return os.cpu_count() or 1
 
 
-def _pool(cores):
+def _pool():
     # a forked child (a DataLoader worker) inherits the pool object but not its threads
     if _workers["pid"] != os.getpid():
-        _workers["pool"], _workers["pid"] = ThreadPoolExecutor(cores), os.getpid()
+        _workers["pool"], _workers["pid"] = ThreadPoolExecutor(_cores()), os.getpid()
     return _workers["pool"]
 
 
 def in_slices(xp, shape, size, work, lead=2):
     """Call ``work(index)`` with basic indices that split ``shape`` along the longest of its
-    first ``lead`` axes, one part per core, concurrently for big NumPy arrays."""
+    first ``lead`` axes, one part per core, concurrently for big NumPy arrays. ``work`` must not
+    call in_slices itself (a worker waiting on the pool it runs in could wait forever)."""
     axis = 0 if min(len(shape), lead) < 2 or shape[0] >= shape[1] else 1
     parts = min(_cores(), shape[axis]) if xp.__name__ == "numpy" else 1
     if parts < 2 or size < _PARALLEL_MIN_SIZE:
         work((Ellipsis,))
         return
     bounds = [shape[axis] * i // parts for i in range(parts + 1)]
-    futures = [_pool(parts).submit(work, (slice(None),) * axis + (slice(lo, hi),))
+    futures = [_pool().submit(work, (slice(None),) * axis + (slice(lo, hi),))
                for lo, hi in zip(bounds, bounds[1:])]
     for future in futures:
         future.result()

@@ -13,7 +13,7 @@ import itertools
 import math
 
 from ember._ops._op import Op
-from ember._ops.im2col import Geometry, spread, windows
+from ember._ops.im2col import Geometry, in_slices, spread, windows
 
 __all__ = ["avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool1d", "max_pool2d", "max_pool3d"]
 
@@ -32,23 +32,28 @@ def _lowest(xp, dtype):
     return -xp.inf if dtype.kind in "fV" else xp.iinfo(dtype).min
 
 
-def _running_max(xp, candidates, dtype, count):
-    """The max over ``count`` candidate arrays, and which candidate won (-1: none beat the
-    lowest value). A later candidate wins only when strictly greater or NaN, as in torch's
-    kernels, so ties keep the first and NaN the last."""
-    best = winner = None
-    for k, values in enumerate(candidates):
-        # NOTE: one copy of a strided window slice, then fast ufuncs on contiguous memory
-        values = xp.ascontiguousarray(values)
-        if best is None:
-            best = xp.full(values.shape, _lowest(xp, dtype), dtype=dtype)
-            winner = xp.full(values.shape, -1, dtype=xp.int16 if count < 2**15 else xp.int32)
-        better = values > best
-        if dtype.kind in "fV":
-            better |= values != values  # NaN
-        xp.copyto(winner, k, where=better)
-        # NOTE: maximum propagates NaN, as torch's max does
-        xp.maximum(best, values, out=best)
+def _running_max(xp, take, shape, dtype, count):
+    """The max over ``count`` candidates, ``take(k, index)`` giving part ``index`` of candidate
+    k, and which candidate won (-1: none beat the lowest value). A later candidate wins only when
+    strictly greater or NaN, as in torch's kernels, so ties keep the first and NaN the last.
+    Slices of planes run on all cores."""
+    best = xp.empty(shape, dtype=dtype)
+    winner = xp.empty(shape, dtype=xp.int16 if count < 2**15 else xp.int32)
+
+    def work(index):
+        top, won = best[index], winner[index]
+        top.fill(_lowest(xp, dtype))
+        won.fill(-1)
+        for k in range(count):
+            # NOTE: one copy of a strided window slice, then fast ufuncs on contiguous memory
+            values = xp.ascontiguousarray(take(k, index))
+            better = values > top
+            if dtype.kind in "fV":
+                better |= values != values  # NaN
+            xp.copyto(won, k, where=better)
+            xp.maximum(top, values, out=top)  # NOTE: maximum propagates NaN, as torch's max
+
+    in_slices(xp, shape, best.size * count, work, lead=1)
     return best, winner
 
 
@@ -121,8 +126,8 @@ class _MaxPool(Op):
         nd, lead = len(geo.kernel), x.shape[:x.ndim - len(geo.kernel)]
         win = windows(xp, _planes(x, nd), geo, _lowest(xp, x.dtype))[:, 0]
         offsets = list(itertools.product(*(range(k) for k in geo.kernel)))
-        values, winner = _running_max(xp, (win[(Ellipsis,) + k] for k in offsets), x.dtype,
-                                      len(offsets))
+        values, winner = _running_max(xp, lambda k, index: win[index][(Ellipsis,) + offsets[k]],
+                                      win.shape[:1 + nd], x.dtype, len(offsets))
         base, first = _window_starts(xp, geo)
         steps = _in_strides(geo.in_size)
         shifts = xp.asarray([sum(i * d * s for i, d, s in zip(k, geo.dilation, steps))

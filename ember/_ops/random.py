@@ -1,13 +1,16 @@
-"""Random sampling: rand, randn, randint, randperm, normal, bernoulli and their *_like and
-in-place forms, all drawing from ember._random's torch-compatible generator."""
+"""Random sampling: rand, randn, randint, randperm, normal, bernoulli, poisson and their *_like
+and in-place forms, all drawing from ember._random's torch-compatible generator."""
 
 from __future__ import annotations
 
 from ember import _dtype, _random
+from ember._backend import to_host
 from ember._device import to_device
 from ember._dtype import FLOAT, to_dtype
-from ember._ops.creation import _finish
+from ember._ops._op import Op
+from ember._ops.creation import _finish, zeros_like
 from ember._ops.inplace import inplace_update
+from ember._ops.pointwise import _reject
 from ember._ops.shape import parse_shape
 
 
@@ -86,11 +89,14 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, o
     return _finish(array, device, requires_grad)
 
 
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+def randint(low=None, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad=False, out=None, layout=None):
-    """Integers in [low, high) (torch.randint); int64 unless dtype says otherwise."""
+    """Integers in [low, high) (torch.randint); int64 unless dtype says otherwise. Both of
+    torch's forms: randint(high, size) and randint(low, high, size), positional or by keyword."""
     if size is None:
         low, high, size = 0, low, high
+    if low is None:
+        low = 0
     if high is None:
         low, high = 0, low
     if low >= high:
@@ -140,6 +146,29 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     probs = input._data if p is None else p
     array = gen.bernoulli(probs, tuple(input.shape), input.dtype.np)
     return _finish(array, input.device, False)
+
+
+class PoissonBackward0(Op):
+    """torch.poisson's node: the samples do not move with the rates, so the gradient is zero
+    (torch's derivatives.yaml: ``self: zeros_like(self)``), yet the output requires grad."""
+
+    promote = "keep"
+
+    def __init__(self, generator):
+        self.generator = generator
+
+    def forward(self, rates):
+        _reject(rates, "biuc", "poisson_cpu")
+        return self.xp.asarray(self.generator.poisson(to_host(rates)))
+
+    def backward(self, g):
+        return zeros_like(g)
+
+
+def poisson(input, generator=None):
+    """Counts drawn at the rates in input, in input's dtype (torch.poisson); torch's numbers
+    for the same seed."""
+    return PoissonBackward0(_gen(generator)).apply(input)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ember._ops.creation import full_like
 from ember._tensor import Tensor
-from ember.optim.optimizer import (
-    Optimizer,
+from ember.optim._single_tensor import (
     _add_weight_decay,
     _arr,
     _check_not_implemented,
@@ -15,6 +14,7 @@ from ember.optim.optimizer import (
     _value,
     _xp,
 )
+from ember.optim.optimizer import Optimizer
 
 __all__ = ["Adagrad"]
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ember._tensor import Tensor
-from ember.optim.optimizer import (
-    Optimizer,
+from ember.optim._single_tensor import (
     _arr,
     _check_lr,
     _check_not_implemented,
@@ -16,6 +15,7 @@ from ember.optim.optimizer import (
     _xp,
     _zeros_like,
 )
+from ember.optim.optimizer import Optimizer
 
 __all__ = ["Adam"]
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from ember._ops.creation import tensor
 from ember._tensor import Tensor
-from ember.optim.adam import _steps_to_tensors
-from ember.optim.optimizer import (
-    Optimizer,
+from ember.optim._single_tensor import (
     _add_weight_decay,
     _arr,
     _check_not_implemented,
@@ -15,6 +14,8 @@ from ember.optim.optimizer import (
     _value,
     _zeros_like,
 )
+from ember.optim.adam import _steps_to_tensors
+from ember.optim.optimizer import Optimizer
 
 __all__ = ["ASGD"]
 
@@ -52,9 +53,10 @@ class ASGD(Optimizer):
     def _update(self, p, group):
         state = self.state[p]
         if len(state) == 0:
-            state["step"] = _new_scalar(0.0)
-            state["eta"] = _new_scalar(_value(group["lr"]))
-            state["mu"] = _new_scalar(1.0)
+            # NOTE: unlike the other optimizers', ASGD's scalars live on the parameter's device
+            state["step"] = _new_scalar(0.0, p.device)
+            state["eta"] = _new_scalar(_value(group["lr"]), p.device)
+            state["mu"] = _new_scalar(1.0, p.device)
             state["ax"] = _zeros_like(p)
         lr, lambd = _value(group["lr"]), group["lambd"]
         param, ax = _arr(p), _arr(state["ax"])
@@ -71,5 +73,8 @@ class ASGD(Optimizer):
         else:
             ax[...] = param
         step = state["step"].item()
-        state["eta"]._data[...] = lr / ((1 + lambd * lr * step) ** group["alpha"])
-        state["mu"]._data[...] = 1 / max(1, step - group["t0"])
+        # NOTE: torch makes the new values default-dtype tensors, then copies them in: after a
+        # load_state_dict has cast eta and mu to float64, they still hold float32-rounded values
+        new_eta = lr / ((1 + lambd * lr * step) ** group["alpha"])
+        state["eta"].copy_(tensor(new_eta, device=p.device))
+        state["mu"].copy_(tensor(1 / max(1, step - group["t0"]), device=p.device))

@@ -10,7 +10,8 @@ from ember._ops.creation import zeros
 from ember._ops.shape import cat
 from ember._tensor import Tensor
 from ember.autograd.grad_mode import enable_grad, no_grad
-from ember.optim.optimizer import Optimizer, _value
+from ember.optim._single_tensor import _value
+from ember.optim.optimizer import Optimizer
 
 __all__ = ["LBFGS"]
 

@@ -1,6 +1,6 @@
 """Learning-rate schedulers (torch.optim.lr_scheduler): the LRScheduler base and the chainable
-multiplicative schedulers. The cyclic, plateau and composite ones are in
-_lr_scheduler_extra.py and re-exported here.
+multiplicative schedulers. The annealing and cyclic ones are in _lr_scheduler_annealing.py,
+the plateau and composite ones in _lr_scheduler_composite.py; all are re-exported here.
 
 Every formula is torch's, written in the same order, so the learning rates are the same Python
 floats torch computes.
@@ -8,7 +8,6 @@ floats torch computes.
 
 from __future__ import annotations
 
-import math
 import types
 import warnings
 from bisect import bisect_right
@@ -375,63 +374,16 @@ class ExponentialLR(LRScheduler):
         return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
 
 
-class PolynomialLR(LRScheduler):
-    """Decay the lr polynomially to zero over total_iters."""
-
-    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
-        self.total_iters = total_iters
-        self.power = power
-        super().__init__(optimizer, last_epoch)
-
-    def get_lr(self):
-        _warn_get_lr_called_within_step(self)
-        if self._is_initial or self.last_epoch > self.total_iters:
-            return _param_groups_val_list(self.optimizer, "lr")
-        decay_factor = ((1.0 - self.last_epoch / self.total_iters)
-                        / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
-        return [group["lr"] * decay_factor for group in self.optimizer.param_groups]
-
-    def _get_closed_form_lr(self):
-        return [base_lr * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters)
-                ** self.power for base_lr in self.base_lrs]
-
-
-class CosineAnnealingLR(LRScheduler):
-    """Cosine annealing from the initial lr to eta_min over T_max epochs, by torch's recursive
-    formula (each lr computed from the previous one, so outside changes carry over)."""
-
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
-        self.T_max = T_max
-        self.eta_min = eta_min
-        super().__init__(optimizer, last_epoch)
-
-    def get_lr(self):
-        _warn_get_lr_called_within_step(self)
-        groups, eta_min, t_max = self.optimizer.param_groups, self.eta_min, self.T_max
-        if self._is_initial:
-            return _param_groups_val_list(self.optimizer, "lr")
-        if self._step_count == 1 and self.last_epoch > 0:
-            return [eta_min + (base_lr - eta_min)
-                    * (1 + math.cos((self.last_epoch) * math.pi / t_max)) / 2
-                    for base_lr in self.base_lrs]
-        if (self.last_epoch - 1 - t_max) % (2 * t_max) == 0:
-            return [group["lr"] + (base_lr - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
-                    for base_lr, group in zip(self.base_lrs, groups)]
-        return [(1 + math.cos(math.pi * self.last_epoch / t_max))
-                / (1 + math.cos(math.pi * (self.last_epoch - 1) / t_max))
-                * (group["lr"] - eta_min) + eta_min for group in groups]
-
-    def _get_closed_form_lr(self):
-        return [self.eta_min + (base_lr - self.eta_min)
-                * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
-                for base_lr in self.base_lrs]
-
-
-from ember.optim._lr_scheduler_extra import (  # noqa: E402 - they subclass LRScheduler above
-    ChainedScheduler,
+# NOTE: imported last: they subclass LRScheduler above
+from ember.optim._lr_scheduler_annealing import (  # noqa: E402
+    CosineAnnealingLR,
     CosineAnnealingWarmRestarts,
     CyclicLR,
     OneCycleLR,
+    PolynomialLR,
+)
+from ember.optim._lr_scheduler_composite import (  # noqa: E402
+    ChainedScheduler,
     ReduceLROnPlateau,
     SequentialLR,
 )

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from ember.optim.adam import _steps_to_tensors
-from ember.optim.adamax import check_betas_eps
-from ember.optim.optimizer import (
-    Optimizer,
+from ember.optim._single_tensor import (
     _arr,
     _check_not_implemented,
     _grad,
@@ -16,6 +13,9 @@ from ember.optim.optimizer import (
     _xp,
     _zeros_like,
 )
+from ember.optim.adam import _steps_to_tensors
+from ember.optim.adamax import check_betas_eps
+from ember.optim.optimizer import Optimizer
 
 __all__ = ["RAdam"]
 

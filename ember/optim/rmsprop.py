@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from ember._tensor import Tensor
-from ember.optim.adam import _steps_to_tensors
-from ember.optim.optimizer import (
-    Optimizer,
+from ember.optim._single_tensor import (
     _add_weight_decay,
     _arr,
     _check_not_implemented,
@@ -17,6 +15,8 @@ from ember.optim.optimizer import (
     _xp,
     _zeros_like,
 )
+from ember.optim.adam import _steps_to_tensors
+from ember.optim.optimizer import Optimizer
 
 __all__ = ["RMSprop"]
 

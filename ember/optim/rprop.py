@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from ember._ops.creation import full_like
 from ember._tensor import Tensor
-from ember.optim.adam import _steps_to_tensors
-from ember.optim.optimizer import (
-    Optimizer,
+from ember.optim._single_tensor import (
     _arr,
     _check_not_implemented,
     _grad,
@@ -16,6 +14,8 @@ from ember.optim.optimizer import (
     _xp,
     _zeros_like,
 )
+from ember.optim.adam import _steps_to_tensors
+from ember.optim.optimizer import Optimizer
 
 __all__ = ["Rprop"]
 

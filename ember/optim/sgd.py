@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from ember._tensor import Tensor
-from ember.optim.optimizer import (
-    Optimizer,
+from ember.optim._single_tensor import (
     _add_weight_decay,
     _check_not_implemented,
     _step_each_param,
     _value,
 )
+from ember.optim.optimizer import Optimizer
 
 __all__ = ["SGD"]
 

@@ -8,7 +8,8 @@ Use Adam instead.
 from __future__ import annotations
 
 from ember._tensor import Tensor
-from ember.optim.optimizer import Optimizer, _closure_loss
+from ember.optim._single_tensor import _closure_loss
+from ember.optim.optimizer import Optimizer
 
 __all__ = ["SparseAdam"]
 

@@ -13,8 +13,8 @@ from ember._ops.creation import tensor
 from ember.autograd.grad_mode import no_grad
 from ember.nn.modules.batchnorm import _BatchNorm
 from ember.nn.modules.module import Module
+from ember.optim._single_tensor import _lerp_
 from ember.optim.lr_scheduler import LRScheduler, _format_param
-from ember.optim.optimizer import _lerp_
 
 __all__ = ["AveragedModel", "update_bn", "SWALR", "get_ema_multi_avg_fn", "get_swa_multi_avg_fn",
            "get_ema_avg_fn", "get_swa_avg_fn"]

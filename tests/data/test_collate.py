@@ -37,7 +37,7 @@ BATCHES = {
     "float tensors": lambda lib: [lib.ones(2, 2), lib.zeros(2, 2)],
     "0-d tensors": lambda lib: [lib.tensor(1.5), lib.tensor(2.5)],
     "tensor tuples": lambda lib: [(lib.ones(2), 1), (lib.zeros(2), 2)],
-    "nested": lambda lib: [{"x": (lib.ones(1), [np.int16(3)])}, {"x": (lib.ones(1), [np.int16(4)])}],
+    "nested": lambda lib: [{"x": (lib.ones(1), [np.int16(i)])} for i in (3, 4)],
     "numpy 0-d arrays": lambda lib: [np.array(1.5), np.array(2.5)],
     "numpy mixed": lambda lib: [np.float32(1.5), np.float32(2)],
     "strings in tuples": lambda lib: [("a", 1), ("b", 2)],

@@ -308,7 +308,8 @@ def sliced(monkeypatch):
     (lambda lib, x, w, b: F(lib).conv2d(x, w, b, stride=2), ((1, 7, 6, 5), (2, 7, 2, 2), (2,))),
     (lambda lib, x, w, b: F(lib).conv_transpose2d(x, w, b, stride=2, output_padding=1),
      ((3, 4, 4, 5), (4, 5, 3, 3), (5,))),
-    (lambda lib, x: F(lib).max_pool2d(x, 3, 1, 1), ((2, 5, 6, 6),)),
+    (lambda lib, x: F(lib).max_pool2d(x, 3, 1, 1, return_indices=True), ((2, 5, 6, 6),)),
+    (lambda lib, x: F(lib).adaptive_max_pool2d(x, (4, 3), return_indices=True), ((2, 5, 7, 6),)),
     (lambda lib, x: F(lib).avg_pool2d(x, 3, 2, 1), ((2, 5, 6, 6),)),
     (lambda lib, x: F(lib).fold(x, (5, 4), 2), ((3, 8, 12),)),
 ])

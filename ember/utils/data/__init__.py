@@ -22,7 +22,7 @@ from ember.utils.data.sampler import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
-from ember.utils.data.worker import WorkerInfo, get_worker_info
+from ember.utils.data.worker import get_worker_info
 
 __all__ = [
     "BatchSampler",

@@ -7,8 +7,8 @@ arrive early wait in ``_task_info`` until their turn, so batches come out in sam
 Robustness: while waiting, the main process checks every _WORKER_CHECK_INTERVAL seconds
 whether a worker died (torch learns it from SIGCHLD) and raises torch's "DataLoader worker
 (pid(s) ...) exited unexpectedly"; ``timeout`` bounds each wait; the workers are stopped (asked,
-then terminated) when the epoch ends, when the iterator is garbage collected -- after
-``break`` or an exception -- and multiprocessing terminates any left at interpreter exit."""
+then terminated) when the epoch ends, when the iterator is freed -- after ``break``,
+an exception or ``del`` -- and multiprocessing terminates any left at interpreter exit."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import math
 import multiprocessing
 import queue
 import time
+import weakref
 
 from ember.utils.data.dataloader import _BaseDataLoaderIter
 from ember.utils.data.worker import (
@@ -38,42 +39,73 @@ def _set_python_exiting():
     _python_exiting = True
 
 
-# Registered after multiprocessing's own exit handler, so it runs before it: at exit,
-# multiprocessing terminates the daemonic workers and the iterators leave them alone.
+# At exit multiprocessing terminates daemonic workers itself; iterators freed while the
+# interpreter tears down then leave their (half torn-down) queues alone, as torch's do.
 atexit.register(_set_python_exiting)
+
+
+class _WorkerPool:
+    """The worker processes, their index queues, the result queue and the done event. Kept
+    apart from the iterator, which stops it through a weakref finalizer: when an iterator dies
+    in a garbage cycle, gc runs the queues' own finalizers (which stop their feeder threads)
+    before any __del__, so a stop request sent from __del__ would never reach the workers."""
+
+    def __init__(self, context):
+        self.context = context
+        self.result_queue = context.Queue()
+        self.done_event = context.Event()
+        self.index_queues, self.workers = [], []
+
+    def start(self, num_workers, loader_args):
+        for worker_id in range(num_workers):
+            index_queue = self.context.Queue()
+            index_queue.cancel_join_thread()  # never block exit on indices nobody will read
+            args = (index_queue, self.result_queue, self.done_event, worker_id, num_workers,
+                    *loader_args)
+            worker = self.context.Process(target=_worker_loop, args=args, daemon=True)
+            worker.start()
+            self.index_queues.append(index_queue)
+            self.workers.append(worker)
+
+    def stop(self):
+        """Ask every worker to exit, give them a moment, terminate the rest."""
+        if _python_exiting:
+            return  # multiprocessing terminates daemonic workers at exit
+        try:
+            self.done_event.set()
+            for index_queue in self.index_queues:
+                index_queue.put(None)  # harmless for a worker that already has one
+            deadline = time.monotonic() + _SHUTDOWN_GRACE
+            for worker in self.workers:
+                worker.join(timeout=max(0.0, deadline - time.monotonic()))
+            for index_queue in self.index_queues:
+                index_queue.close()
+        finally:
+            for worker in self.workers:
+                if worker.is_alive():
+                    worker.terminate()
+                    worker.join(timeout=_SHUTDOWN_GRACE)
 
 
 class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader) -> None:
-        self._shutdown = True  # nothing to stop until the workers exist
-        self._workers = []
         super().__init__(loader)
         self._prefetch_factor = loader.prefetch_factor
         self._in_order = loader.in_order
         if self._prefetch_factor <= 0:
             raise AssertionError("prefetch_factor must be greater than 0 for "
                                  "MultiProcessingDataLoaderIter")
-        context = loader.multiprocessing_context or multiprocessing.get_context()
-        self._worker_result_queue = context.Queue()
-        self._workers_done_event = context.Event()
-        self._index_queues = []
-        self._workers_status = [True] * self._num_workers
-        self._shutdown = False
-        for worker_id in range(self._num_workers):
-            self._start_worker(context, worker_id, loader.worker_init_fn)
-        self._data_queue = self._worker_result_queue
+        self._pool = _WorkerPool(loader.multiprocessing_context or multiprocessing.get_context())
+        # registered before any worker starts, so a failed start still stops the others; not
+        # at exit, where multiprocessing terminates daemonic workers itself
+        self._finalizer = weakref.finalize(self, self._pool.stop)
+        self._finalizer.atexit = False
+        self._pool.start(self._num_workers, (
+            self._dataset_kind, self._dataset, self._auto_collation, self._collate_fn,
+            self._drop_last, self._base_seed, loader.worker_init_fn))
+        self._workers, self._index_queues = self._pool.workers, self._pool.index_queues
+        self._data_queue = self._pool.result_queue
         self._reset(loader, first_iter=True)
-
-    def _start_worker(self, context, worker_id, worker_init_fn):
-        index_queue = context.Queue()
-        index_queue.cancel_join_thread()  # never block exit on indices a worker will not read
-        worker = context.Process(target=_worker_loop, daemon=True, args=(
-            self._dataset_kind, self._dataset, index_queue, self._worker_result_queue,
-            self._workers_done_event, self._auto_collation, self._collate_fn, self._drop_last,
-            self._base_seed, worker_init_fn, worker_id, self._num_workers))
-        worker.start()
-        self._index_queues.append(index_queue)
-        self._workers.append(worker)
 
     def _reset(self, loader, first_iter=False) -> None:
         """Start an epoch: fresh bookkeeping, persistent workers told to restart (and their
@@ -83,7 +115,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._send_idx = 0  # number of the next task to send
         self._rcvd_idx = 0  # number of the next task to return
         self._task_info = {}  # task -> (worker_id,) while pending, (worker_id, data) when early
-        self._tasks_outstanding = 0
         self._workers_status = [True] * self._num_workers
         self._workers_num_tasks = [0] * self._num_workers
         self._worker_queue_idx_cycle = itertools.cycle(range(self._num_workers))
@@ -144,7 +175,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 self._rcvd_idx += 1
                 return self._process_data(data, worker_id)
             task_idx, data = self._get_data()
-            self._tasks_outstanding -= 1
             if isinstance(data, _IterableDatasetStopIteration):
                 self._stop_exhausted_worker(data.worker_id)
                 continue
@@ -184,7 +214,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._index_queues[worker_id].put((self._send_idx, index))
         self._task_info[self._send_idx] = (worker_id,)
         self._workers_num_tasks[worker_id] += 1
-        self._tasks_outstanding += 1
         self._send_idx += 1
 
     def _process_data(self, data, worker_id):
@@ -199,25 +228,5 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._workers_status[worker_id] = False
 
     def _shutdown_workers(self) -> None:
-        """Ask every worker to exit, wait a little, terminate the rest. Idempotent."""
-        if _python_exiting or self._shutdown:
-            return
-        self._shutdown = True
-        try:
-            self._workers_done_event.set()
-            for worker_id in range(len(self._workers)):
-                if self._persistent_workers or self._workers_status[worker_id]:
-                    self._mark_worker_as_unavailable(worker_id)
-            deadline = time.monotonic() + _SHUTDOWN_GRACE
-            for worker in self._workers:
-                worker.join(timeout=max(0.0, deadline - time.monotonic()))
-            for index_queue in self._index_queues:
-                index_queue.close()
-        finally:
-            for worker in self._workers:
-                if worker.is_alive():
-                    worker.terminate()
-                    worker.join(timeout=_SHUTDOWN_GRACE)
-
-    def __del__(self) -> None:
-        self._shutdown_workers()
+        """Stop the workers now (also what happens when the iterator is collected)."""
+        self._finalizer()

@@ -64,16 +64,8 @@ class DataLoader(Generic[T_co]):
         self.in_order = in_order
         self._dataset_kind = _check_dataset_kind(dataset, shuffle, sampler, batch_sampler)
         shuffle = bool(shuffle)
-        if sampler is not None and shuffle:
-            raise ValueError("sampler option is mutually exclusive with shuffle")
-        if batch_sampler is not None:
-            if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
-                                 "shuffle, sampler, and drop_last")
-            batch_size, drop_last = None, False
-        elif batch_size is None and drop_last:
-            raise ValueError("batch_size=None option disables auto-batching and is mutually "
-                             "exclusive with drop_last")
+        batch_size, drop_last = _check_batching(batch_size, shuffle, sampler, batch_sampler,
+                                                drop_last)
         if sampler is None:
             sampler = self._default_sampler(shuffle, generator)
         if batch_size is not None and batch_sampler is None:
@@ -202,6 +194,21 @@ def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_work
     if persistent_workers and num_workers == 0:
         raise ValueError("persistent_workers option needs num_workers > 0")
     return prefetch_factor
+
+
+def _check_batching(batch_size, shuffle, sampler, batch_sampler, drop_last):
+    """torch's checks of how indices are chosen; a batch_sampler turns batch_size off."""
+    if sampler is not None and shuffle:
+        raise ValueError("sampler option is mutually exclusive with shuffle")
+    if batch_sampler is not None:
+        if batch_size != 1 or shuffle or sampler is not None or drop_last:
+            raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
+                             "shuffle, sampler, and drop_last")
+        return None, False
+    if batch_size is None and drop_last:
+        raise ValueError("batch_size=None option disables auto-batching and is mutually "
+                         "exclusive with drop_last")
+    return batch_size, drop_last
 
 
 def _check_dataset_kind(dataset, shuffle, sampler, batch_sampler):

@@ -85,7 +85,12 @@ class ExceptionWrapper:
             exception = self.exc_type(msg)
         except Exception:
             raise RuntimeError(msg) from None  # a class that does not take one message
-        raise exception
+        try:
+            raise exception
+        finally:
+            # a local holding the raised exception makes a cycle through its traceback that
+            # would keep the DataLoader iterator, and so its workers, alive until gc runs
+            del exception
 
 
 def _seed_worker(base_seed, worker_id):
@@ -101,8 +106,8 @@ def _seed_worker(base_seed, worker_id):
     return seed
 
 
-def _worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, auto_collation,
-                 collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers):
+def _worker_loop(index_queue, data_queue, done_event, worker_id, num_workers, dataset_kind,
+                 dataset, auto_collation, collate_fn, drop_last, base_seed, init_fn):
     """A worker's life: seed, publish WorkerInfo, run worker_init_fn, then serve tasks until
     told to stop or the parent dies. Errors in worker_init_fn are sent as the answer to the
     first task, as torch does."""

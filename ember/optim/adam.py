@@ -5,17 +5,14 @@ from __future__ import annotations
 from ember._tensor import Tensor
 from ember.optim._single_tensor import (
     _arr,
-    _check_lr,
+    _check_lr_eps_betas_wd,
     _check_not_implemented,
     _grad,
     _lerp_,
-    _new_scalar,
-    _step_each_param,
+    _SingleTensorOptimizer,
     _value,
     _xp,
-    _zeros_like,
 )
-from ember.optim.optimizer import Optimizer
 
 __all__ = ["Adam"]
 
@@ -36,27 +33,20 @@ def _check_betas(betas, capturable, foreach):
 
 def check_adam_args(lr, betas, eps, weight_decay, foreach, capturable):
     """Adam's and AdamW's argument validation, in torch's order and words."""
-    if isinstance(lr, Tensor):
-        if foreach and not capturable:
-            raise ValueError("lr as a Tensor is not supported for capturable=False and "
-                             "foreach=True")
-        if lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-    _check_lr(lr)
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    if isinstance(lr, Tensor) and foreach and not capturable:
+        raise ValueError("lr as a Tensor is not supported for capturable=False and "
+                         "foreach=True")
+    _check_lr_eps_betas_wd(lr, betas, eps, weight_decay)
     _check_betas(betas, capturable, foreach)
 
 
-class Adam(Optimizer):
+class Adam(_SingleTensorOptimizer):
     """Adam with torch.optim.Adam's options, state (step, exp_avg, exp_avg_sq,
     max_exp_avg_sq) and the single-tensor algorithm's arithmetic order."""
+
+    _group_defaults = (("amsgrad", False), ("maximize", False), ("foreach", None),
+                       ("capturable", False), ("differentiable", False),
+                       ("decoupled_weight_decay", False), ("fused", None))
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
@@ -69,37 +59,11 @@ class Adam(Optimizer):
                     "capturable": capturable, "differentiable": differentiable, "fused": fused,
                     "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
-        if fused:
-            if differentiable:
-                raise RuntimeError("`fused` does not support `differentiable`")
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
-        _check_not_implemented(fused, capturable, differentiable)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, value in (("amsgrad", False), ("maximize", False), ("foreach", None),
-                               ("capturable", False), ("differentiable", False),
-                               ("decoupled_weight_decay", False), ("fused", None)):
-                group.setdefault(key, value)
-            _steps_to_tensors(self, group)
-
-    def step(self, closure=None):
-        """One Adam step; returns the closure's loss (if a closure is given)."""
-        return _step_each_param(self, closure, self._update)
-
-    def _init_state(self, p, group):
-        state = self.state[p]
-        state["step"] = _new_scalar(0.0)
-        state["exp_avg"] = _zeros_like(p)
-        state["exp_avg_sq"] = _zeros_like(p)
-        if group["amsgrad"]:
-            state["max_exp_avg_sq"] = _zeros_like(p)
-        return state
+        _check_not_implemented(fused, capturable, differentiable, foreach)
 
     def _update(self, p, group):
-        state = self.state[p] or self._init_state(p, group)
+        max_exp_avg_sq = ("max_exp_avg_sq",) if group["amsgrad"] else ()
+        state = self._lazy_state(p, "exp_avg", "exp_avg_sq", *max_exp_avg_sq)
         lr, eps, wd = _value(group["lr"]), group["eps"], group["weight_decay"]
         beta1, beta2 = (_value(b) for b in group["betas"])
         param, grad = _arr(p), _grad(p, group["maximize"])
@@ -126,12 +90,3 @@ class Adam(Optimizer):
         denom += eps
         param += -step_size * exp_avg / denom
 
-
-def _steps_to_tensors(optimizer, group, *keys):
-    """State loaded from old checkpoints may hold ``step`` (and ``keys``) as Python numbers;
-    torch turns them into scalar tensors."""
-    for p in group["params"]:
-        p_state = optimizer.state.get(p, [])
-        for key in ("step", *keys):
-            if len(p_state) != 0 and not isinstance(p_state[key], Tensor):
-                p_state[key] = _new_scalar(p_state[key])

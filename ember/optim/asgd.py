@@ -3,52 +3,39 @@
 from __future__ import annotations
 
 from ember._ops.creation import tensor
-from ember._tensor import Tensor
 from ember.optim._single_tensor import (
     _add_weight_decay,
     _arr,
+    _check_lr,
+    _check_non_negative,
     _check_not_implemented,
     _grad,
     _new_scalar,
-    _step_each_param,
+    _SingleTensorOptimizer,
     _value,
     _zeros_like,
 )
-from ember.optim.adam import _steps_to_tensors
-from ember.optim.optimizer import Optimizer
 
 __all__ = ["ASGD"]
 
 
-class ASGD(Optimizer):
+class ASGD(_SingleTensorOptimizer):
     """ASGD with torch.optim.ASGD's options and state (step, eta, mu, ax); eta and mu are
     scalar-dtype tensors, so their rounding is torch's."""
 
+    _group_defaults = (("foreach", None), ("maximize", False), ("differentiable", False),
+                       ("capturable", False))
+    _scalar_state = ("step", "eta", "mu")
+
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
                  foreach=None, maximize=False, differentiable=False, capturable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_lr(lr)
+        _check_non_negative(("weight_decay value", weight_decay))
         defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0,
                     "weight_decay": weight_decay, "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable, "capturable": capturable}
         super().__init__(params, defaults)
         _check_not_implemented(capturable=capturable, differentiable=differentiable)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, value in (("foreach", None), ("maximize", False),
-                               ("differentiable", False), ("capturable", False)):
-                group.setdefault(key, value)
-            _steps_to_tensors(self, group, "eta", "mu")
-
-    def step(self, closure=None):
-        """One ASGD step; returns the closure's loss (if a closure is given)."""
-        return _step_each_param(self, closure, self._update)
 
     def _update(self, p, group):
         state = self.state[p]

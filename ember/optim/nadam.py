@@ -4,33 +4,33 @@ from __future__ import annotations
 
 from ember.optim._single_tensor import (
     _arr,
+    _check_lr_eps_betas_wd,
     _check_not_implemented,
     _grad,
     _lerp_,
-    _new_scalar,
-    _step_each_param,
+    _SingleTensorOptimizer,
     _value,
     _xp,
-    _zeros_like,
 )
-from ember.optim.adam import _steps_to_tensors
-from ember.optim.adamax import check_betas_eps
-from ember.optim.optimizer import Optimizer
 
 __all__ = ["NAdam"]
 
 
-class NAdam(Optimizer):
+class NAdam(_SingleTensorOptimizer):
     """NAdam with torch.optim.NAdam's options (momentum_decay, decoupled_weight_decay), state
     (step, mu_product, exp_avg, exp_avg_sq) and the single-tensor algorithm's arithmetic.
 
     ``mu_product`` is a scalar-dtype tensor, so the running product rounds as torch's does.
     """
 
+    _group_defaults = (("maximize", False), ("foreach", None), ("capturable", False),
+                       ("differentiable", False), ("decoupled_weight_decay", False))
+    _scalar_state = ("step", "mu_product")
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
-        check_betas_eps(lr, betas, eps, weight_decay)
+        _check_lr_eps_betas_wd(lr, betas, eps, weight_decay)
         if not 0.0 <= momentum_decay:
             raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
@@ -41,25 +41,8 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
         _check_not_implemented(capturable=capturable, differentiable=differentiable)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, value in (("maximize", False), ("foreach", None), ("capturable", False),
-                               ("differentiable", False), ("decoupled_weight_decay", False)):
-                group.setdefault(key, value)
-            _steps_to_tensors(self, group, "mu_product")
-
-    def step(self, closure=None):
-        """One NAdam step; returns the closure's loss (if a closure is given)."""
-        return _step_each_param(self, closure, self._update)
-
     def _update(self, p, group):
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = _new_scalar(0.0)
-            state["mu_product"] = _new_scalar(1.0)
-            state["exp_avg"] = _zeros_like(p)
-            state["exp_avg_sq"] = _zeros_like(p)
+        state = self._lazy_state(p, "exp_avg", "exp_avg_sq", mu_product=1.0)
         lr, wd = _value(group["lr"]), group["weight_decay"]
         beta1, beta2 = group["betas"]
         param, grad = _arr(p), _grad(p, group["maximize"])

@@ -4,30 +4,29 @@ from __future__ import annotations
 
 from ember.optim._single_tensor import (
     _arr,
+    _check_lr_eps_betas_wd,
     _check_not_implemented,
     _grad,
     _lerp_,
-    _new_scalar,
-    _step_each_param,
+    _SingleTensorOptimizer,
     _value,
     _xp,
-    _zeros_like,
 )
-from ember.optim.adam import _steps_to_tensors
-from ember.optim.adamax import check_betas_eps
-from ember.optim.optimizer import Optimizer
 
 __all__ = ["RAdam"]
 
 
-class RAdam(Optimizer):
+class RAdam(_SingleTensorOptimizer):
     """RAdam with torch.optim.RAdam's options (decoupled_weight_decay), state (step, exp_avg,
     exp_avg_sq) and the single-tensor algorithm's arithmetic order."""
+
+    _group_defaults = (("foreach", None), ("maximize", False), ("differentiable", False),
+                       ("capturable", False), ("decoupled_weight_decay", False))
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,
                  capturable=False, differentiable=False):
-        check_betas_eps(lr, betas, eps, weight_decay)
+        _check_lr_eps_betas_wd(lr, betas, eps, weight_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "maximize": maximize, "foreach": foreach, "capturable": capturable,
                     "decoupled_weight_decay": decoupled_weight_decay,
@@ -35,24 +34,8 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
         _check_not_implemented(capturable=capturable, differentiable=differentiable)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, value in (("foreach", None), ("maximize", False), ("differentiable", False),
-                               ("capturable", False), ("decoupled_weight_decay", False)):
-                group.setdefault(key, value)
-            _steps_to_tensors(self, group)
-
-    def step(self, closure=None):
-        """One RAdam step; returns the closure's loss (if a closure is given)."""
-        return _step_each_param(self, closure, self._update)
-
     def _update(self, p, group):
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = _new_scalar(0.0)
-            state["exp_avg"] = _zeros_like(p)
-            state["exp_avg_sq"] = _zeros_like(p)
+        state = self._lazy_state(p, "exp_avg", "exp_avg_sq")
         lr, wd = _value(group["lr"]), group["weight_decay"]
         beta1, beta2 = group["betas"]
         param, grad = _arr(p), _grad(p, group["maximize"])

@@ -2,39 +2,35 @@
 
 from __future__ import annotations
 
-from ember._tensor import Tensor
 from ember.optim._single_tensor import (
     _add_weight_decay,
     _arr,
+    _check_lr,
+    _check_non_negative,
     _check_not_implemented,
     _grad,
     _lerp_,
-    _new_scalar,
-    _step_each_param,
+    _SingleTensorOptimizer,
     _value,
     _xp,
-    _zeros_like,
 )
-from ember.optim.adam import _steps_to_tensors
-from ember.optim.optimizer import Optimizer
 
 __all__ = ["RMSprop"]
 
 
-class RMSprop(Optimizer):
+class RMSprop(_SingleTensorOptimizer):
     """RMSprop with torch.optim.RMSprop's options, state (step, square_avg, momentum_buffer,
     grad_avg) and the single-tensor algorithm's arithmetic order."""
+
+    _group_defaults = (("momentum", 0), ("centered", False), ("foreach", None),
+                       ("maximize", False), ("differentiable", False), ("capturable", False))
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        for name, value in (("learning rate", lr), ("epsilon value", eps),
-                            ("momentum value", momentum), ("weight_decay value", weight_decay),
-                            ("alpha value", alpha)):
-            if not 0.0 <= value:
-                raise ValueError(f"Invalid {name}: {value}")
+        _check_lr(lr)
+        _check_non_negative(("epsilon value", eps), ("momentum value", momentum),
+                            ("weight_decay value", weight_decay), ("alpha value", alpha))
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
                     "centered": centered, "weight_decay": weight_decay,
                     "capturable": capturable, "foreach": foreach, "maximize": maximize,
@@ -42,31 +38,10 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
         _check_not_implemented(capturable=capturable, differentiable=differentiable)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, value in (("momentum", 0), ("centered", False), ("foreach", None),
-                               ("maximize", False), ("differentiable", False),
-                               ("capturable", False)):
-                group.setdefault(key, value)
-            _steps_to_tensors(self, group)
-
-    def step(self, closure=None):
-        """One RMSprop step; returns the closure's loss (if a closure is given)."""
-        return _step_each_param(self, closure, self._update)
-
-    def _init_state(self, p, group):
-        state = self.state[p]
-        state["step"] = _new_scalar(0.0)
-        state["square_avg"] = _zeros_like(p)
-        if group["momentum"] > 0:
-            state["momentum_buffer"] = _zeros_like(p)
-        if group["centered"]:
-            state["grad_avg"] = _zeros_like(p)
-        return state
-
     def _update(self, p, group):
-        state = self.state[p] or self._init_state(p, group)
+        buffers = [name for name, wanted in (("momentum_buffer", group["momentum"] > 0),
+                                             ("grad_avg", group["centered"])) if wanted]
+        state = self._lazy_state(p, "square_avg", *buffers)
         alpha, momentum = group["alpha"], group["momentum"]
         state["step"]._data += 1
         param = _arr(p)

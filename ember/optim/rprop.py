@@ -3,32 +3,30 @@
 from __future__ import annotations
 
 from ember._ops.creation import full_like
-from ember._tensor import Tensor
 from ember.optim._single_tensor import (
     _arr,
+    _check_lr,
     _check_not_implemented,
     _grad,
     _new_scalar,
-    _step_each_param,
+    _SingleTensorOptimizer,
     _value,
     _xp,
     _zeros_like,
 )
-from ember.optim.adam import _steps_to_tensors
-from ember.optim.optimizer import Optimizer
 
 __all__ = ["Rprop"]
 
 
-class Rprop(Optimizer):
+class Rprop(_SingleTensorOptimizer):
     """Rprop with torch.optim.Rprop's options and state (step, prev, step_size)."""
+
+    _group_defaults = (("foreach", None), ("maximize", False), ("differentiable", False),
+                       ("capturable", False))
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_lr(lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
         defaults = {"lr": lr, "etas": etas, "step_sizes": step_sizes, "foreach": foreach,
@@ -36,18 +34,6 @@ class Rprop(Optimizer):
                     "capturable": capturable}
         super().__init__(params, defaults)
         _check_not_implemented(capturable=capturable, differentiable=differentiable)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, value in (("foreach", None), ("maximize", False),
-                               ("differentiable", False), ("capturable", False)):
-                group.setdefault(key, value)
-            _steps_to_tensors(self, group)
-
-    def step(self, closure=None):
-        """One Rprop step; returns the closure's loss (if a closure is given)."""
-        return _step_each_param(self, closure, self._update)
 
     def _update(self, p, group):
         state = self.state[p]

@@ -6,17 +6,20 @@ from ember._tensor import Tensor
 from ember.optim._single_tensor import (
     _add_weight_decay,
     _check_not_implemented,
-    _step_each_param,
+    _SingleTensorOptimizer,
     _value,
 )
-from ember.optim.optimizer import Optimizer
 
 __all__ = ["SGD"]
 
 
-class SGD(Optimizer):
+class SGD(_SingleTensorOptimizer):
     """SGD with torch.optim.SGD's options, defaults, checks and arithmetic order (the
     single-tensor algorithm: buffer = momentum * buffer + (1 - dampening) * grad)."""
+
+    _group_defaults = (("nesterov", False), ("maximize", False), ("foreach", None),
+                       ("differentiable", False), ("fused", False))
+    _scalar_state = ()  # SGD keeps no step
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False,
@@ -35,25 +38,7 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
-        if fused:
-            if differentiable:
-                raise RuntimeError("`fused` does not support `differentiable`")
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
-        _check_not_implemented(fused=fused, differentiable=differentiable)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
-
-    def step(self, closure=None):
-        """One SGD step; returns the closure's loss (if a closure is given)."""
-        return _step_each_param(self, closure, self._update)
+        _check_not_implemented(fused=fused, differentiable=differentiable, foreach=foreach)
 
     def _update(self, p, group):
         # NOTE: complex parameters need no real view here: every operation is linear

@@ -8,7 +8,7 @@ Use Adam instead.
 from __future__ import annotations
 
 from ember._tensor import Tensor
-from ember.optim._single_tensor import _closure_loss
+from ember.optim._single_tensor import _check_beta_range, _closure_loss
 from ember.optim.optimizer import Optimizer
 
 __all__ = ["SparseAdam"]
@@ -25,10 +25,7 @@ class SparseAdam(Optimizer):
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 < eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        _check_beta_range(betas)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "maximize": maximize}
         super().__init__(params, defaults)
         complex_params = [[i, j] for i, group in enumerate(self.param_groups)

@@ -75,8 +75,12 @@ from ember._ops.decomp import *  # noqa: F403
 from ember._ops.elementwise_misc import *  # noqa: F403
 from ember._ops.elementwise_more import *  # noqa: F403
 from ember._ops.index import *  # noqa: F403
+from ember._ops.scatter import *  # noqa: F403
 from ember._ops.linalg import bmm, dot, matmul, mm, mv
 from ember._ops.pointwise import *  # noqa: F403
+from ember._ops.unary import *  # noqa: F403
+from ember._ops.minmax import *  # noqa: F403
+from ember._ops.compare import *  # noqa: F403
 from ember._ops.products import *  # noqa: F403
 from ember._ops.random import (
     Generator,
@@ -101,6 +105,8 @@ from ember._ops.random import (
 from ember._ops.reduce import *  # noqa: F403
 from ember._ops.scan import *  # noqa: F403
 from ember._ops.shape import *  # noqa: F403
+from ember._ops.join import *  # noqa: F403
+from ember._ops.repeat import *  # noqa: F403
 from ember._ops.special import *  # noqa: F403
 from ember._ops.sort import *  # noqa: F403
 from ember._tensor import Size, Tensor

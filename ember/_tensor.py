@@ -10,21 +10,27 @@ from ember._device import device as _device_cls
 from ember._dtype import _FROM_NP, FLOAT
 from ember._ops import _op as _op_module
 from ember._ops import activation as A
+from ember._ops import compare as Cmp
 from ember._ops import complex as Cx
 from ember._ops import creation as C
 from ember._ops import decomp as D
 from ember._ops import elementwise_misc as Ex
 from ember._ops import elementwise_more as Em
 from ember._ops import index as I
+from ember._ops import join as J
 from ember._ops import linalg as L
+from ember._ops import minmax as Mm
 from ember._ops import pointwise as P
 from ember._ops import products as Pr
 from ember._ops import random as Rn
 from ember._ops import reduce as R
+from ember._ops import repeat as Rp
 from ember._ops import scan as Sc
+from ember._ops import scatter as Sx
 from ember._ops import shape as S
 from ember._ops import sort as So
 from ember._ops import special as Sp
+from ember._ops import unary as U
 
 
 class _Version:
@@ -439,31 +445,31 @@ class Tensor:
                                                       Rn.log_normal_, Rn.cauchy_)
     bernoulli, multinomial = Rn.bernoulli, Rn.multinomial
 
-    # -- pointwise (ember/_ops/pointwise.py) -------------------------------------------------
+    # -- elementwise (ember/_ops/pointwise.py, unary.py, minmax.py, compare.py) --------------
     add, sub, mul, div, true_divide = P.add, P.sub, P.mul, P.div, P.true_divide
     add_, sub_, mul_, div_ = P.add_, P.sub_, P.mul_, P.div_
     subtract, multiply, divide = P.sub, P.mul, P.div
     floor_divide, remainder, fmod, pow, pow_ = (P.floor_divide, P.remainder, P.fmod, P.pow,
                                                 P.pow_)
-    neg, negative, neg_, abs, abs_, absolute = P.neg, P.neg, P.neg_, P.abs, P.abs_, P.abs
-    exp, exp_, log, log_, sqrt, sqrt_ = P.exp, P.exp_, P.log, P.log_, P.sqrt, P.sqrt_
-    rsqrt = P.rsqrt
-    log2, log10, log1p, expm1, square = P.log2, P.log10, P.log1p, P.expm1, P.square
-    sin, cos, tan, sign, reciprocal = P.sin, P.cos, P.tan, P.sign, P.reciprocal
-    floor, ceil, round, trunc, frac = P.floor, P.ceil, P.round, P.trunc, P.frac
-    sigmoid, sigmoid_, tanh, tanh_, relu, relu_ = (P.sigmoid, P.sigmoid_, P.tanh, P.tanh_, P.relu,
-                                                   P.relu_)
-    clamp, clamp_, clip, clip_, clamp_min, clamp_max = (P.clamp, P.clamp_, P.clamp, P.clamp_,
-                                                        P.clamp_min, P.clamp_max)
-    maximum, minimum = P.maximum, P.minimum
-    eq, ne, lt, le, gt, ge = P.eq, P.ne, P.lt, P.le, P.gt, P.ge
-    greater, greater_equal, less, less_equal, not_equal = P.gt, P.ge, P.lt, P.le, P.ne
-    logical_and, logical_or, logical_xor, logical_not = (P.logical_and, P.logical_or,
-                                                         P.logical_xor, P.logical_not)
-    bitwise_and, bitwise_or, bitwise_xor, bitwise_not = (P.bitwise_and, P.bitwise_or,
-                                                         P.bitwise_xor, P.bitwise_not)
-    isnan, isinf, isfinite, equal, allclose, isclose = (P.isnan, P.isinf, P.isfinite, P.equal,
-                                                        P.allclose, P.isclose)
+    neg, negative, neg_, abs, abs_, absolute = P.neg, P.neg, P.neg_, U.abs, U.abs_, U.abs
+    exp, exp_, log, log_, sqrt, sqrt_ = U.exp, U.exp_, U.log, U.log_, U.sqrt, U.sqrt_
+    rsqrt = U.rsqrt
+    log2, log10, log1p, expm1, square = U.log2, U.log10, U.log1p, U.expm1, U.square
+    sin, cos, tan, sign, reciprocal = U.sin, U.cos, U.tan, U.sign, U.reciprocal
+    floor, ceil, round, trunc, frac = U.floor, U.ceil, U.round, U.trunc, U.frac
+    sigmoid, sigmoid_, tanh, tanh_, relu, relu_ = (U.sigmoid, U.sigmoid_, U.tanh, U.tanh_, U.relu,
+                                                   U.relu_)
+    clamp, clamp_, clip, clip_, clamp_min, clamp_max = (Mm.clamp, Mm.clamp_, Mm.clamp, Mm.clamp_,
+                                                        Mm.clamp_min, Mm.clamp_max)
+    maximum, minimum = Mm.maximum, Mm.minimum
+    eq, ne, lt, le, gt, ge = Cmp.eq, Cmp.ne, Cmp.lt, Cmp.le, Cmp.gt, Cmp.ge
+    greater, greater_equal, less, less_equal, not_equal = Cmp.gt, Cmp.ge, Cmp.lt, Cmp.le, Cmp.ne
+    logical_and, logical_or, logical_xor, logical_not = (Cmp.logical_and, Cmp.logical_or,
+                                                         Cmp.logical_xor, Cmp.logical_not)
+    bitwise_and, bitwise_or, bitwise_xor, bitwise_not = (Cmp.bitwise_and, Cmp.bitwise_or,
+                                                         Cmp.bitwise_xor, Cmp.bitwise_not)
+    isnan, isinf, isfinite, equal, allclose, isclose = (Cmp.isnan, Cmp.isinf, Cmp.isfinite,
+                                                        Cmp.equal, Cmp.allclose, Cmp.isclose)
     lerp, addcmul, addcdiv = P.lerp, P.addcmul, P.addcdiv
 
     __add__, __radd__, __iadd__ = P.add, P.add, P.add_
@@ -473,30 +479,30 @@ class Tensor:
     __floordiv__, __rfloordiv__, __ifloordiv__ = P.floor_divide, P.rfloordiv, P.floor_divide_
     __mod__, __rmod__, __imod__ = P.remainder, P.rremainder, P.remainder_
     __pow__, __rpow__, __ipow__ = P.pow, P.rpow, P.pow_
-    __neg__, __pos__, __abs__ = P.neg, P.positive, P.abs
-    __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = P.eq, P.ne, P.lt, P.le, P.gt, P.ge
-    __and__, __or__, __xor__, __invert__ = (P.bitwise_and, P.bitwise_or, P.bitwise_xor,
-                                            P._invert)
-    __rand__, __ror__, __rxor__ = P.bitwise_and, P.bitwise_or, P.bitwise_xor
-    __iand__, __ior__, __ixor__ = P.bitwise_and_, P.bitwise_or_, P.bitwise_xor_
+    __neg__, __pos__, __abs__ = P.neg, P.positive, U.abs
+    __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = Cmp.eq, Cmp.ne, Cmp.lt, Cmp.le, Cmp.gt, Cmp.ge
+    __and__, __or__, __xor__, __invert__ = (Cmp.bitwise_and, Cmp.bitwise_or, Cmp.bitwise_xor,
+                                            Cmp._invert)
+    __rand__, __ror__, __rxor__ = Cmp.bitwise_and, Cmp.bitwise_or, Cmp.bitwise_xor
+    __iand__, __ior__, __ixor__ = Cmp.bitwise_and_, Cmp.bitwise_or_, Cmp.bitwise_xor_
 
     # in-place forms and aliases of the pointwise ops
-    sin_, cos_, tan_, log2_, log10_, log1p_, expm1_ = (P.sin_, P.cos_, P.tan_, P.log2_, P.log10_,
-                                                       P.log1p_, P.expm1_)
-    rsqrt_, reciprocal_, sign_, square_ = P.rsqrt_, P.reciprocal_, P.sign_, P.square_
-    floor_, ceil_, trunc_, round_, frac_ = P.floor_, P.ceil_, P.trunc_, P.round_, P.frac_
+    sin_, cos_, tan_, log2_, log10_, log1p_, expm1_ = (U.sin_, U.cos_, U.tan_, U.log2_, U.log10_,
+                                                       U.log1p_, U.expm1_)
+    rsqrt_, reciprocal_, sign_, square_ = U.rsqrt_, U.reciprocal_, U.sign_, U.square_
+    floor_, ceil_, trunc_, round_, frac_ = U.floor_, U.ceil_, U.trunc_, U.round_, U.frac_
     fmod_, remainder_, floor_divide_ = P.fmod_, P.remainder_, P.floor_divide_
-    clamp_min_, clamp_max_, lerp_, addcmul_, addcdiv_ = (P.clamp_min_, P.clamp_max_, P.lerp_,
+    clamp_min_, clamp_max_, lerp_, addcmul_, addcdiv_ = (Mm.clamp_min_, Mm.clamp_max_, P.lerp_,
                                                          P.addcmul_, P.addcdiv_)
-    eq_, ne_, lt_, le_, gt_, ge_ = P.eq_, P.ne_, P.lt_, P.le_, P.gt_, P.ge_
-    greater_, greater_equal_, less_, less_equal_, not_equal_ = (P.gt_, P.ge_, P.lt_, P.le_,
-                                                                P.ne_)
-    logical_and_, logical_or_, logical_xor_, logical_not_ = (P.logical_and_, P.logical_or_,
-                                                             P.logical_xor_, P.logical_not_)
-    bitwise_and_, bitwise_or_, bitwise_xor_, bitwise_not_ = (P.bitwise_and_, P.bitwise_or_,
-                                                             P.bitwise_xor_, P.bitwise_not_)
+    eq_, ne_, lt_, le_, gt_, ge_ = Cmp.eq_, Cmp.ne_, Cmp.lt_, Cmp.le_, Cmp.gt_, Cmp.ge_
+    greater_, greater_equal_, less_, less_equal_, not_equal_ = (Cmp.gt_, Cmp.ge_, Cmp.lt_, Cmp.le_,
+                                                                Cmp.ne_)
+    logical_and_, logical_or_, logical_xor_, logical_not_ = (Cmp.logical_and_, Cmp.logical_or_,
+                                                             Cmp.logical_xor_, Cmp.logical_not_)
+    bitwise_and_, bitwise_or_, bitwise_xor_, bitwise_not_ = (Cmp.bitwise_and_, Cmp.bitwise_or_,
+                                                             Cmp.bitwise_xor_, Cmp.bitwise_not_)
     absolute_, subtract_, multiply_, divide_, true_divide_, negative_ = (
-        P.abs_, P.sub_, P.mul_, P.div_, P.div_, P.neg_)
+        U.abs_, P.sub_, P.mul_, P.div_, P.div_, P.neg_)
 
     # -- reductions (ember/_ops/reduce.py) ---------------------------------------------------
     sum, mean, prod, max, min, amax, amin = R.sum, R.mean, R.prod, R.max, R.min, R.amax, R.amin
@@ -516,11 +522,11 @@ class Tensor:
     flatten, unflatten, ravel, as_strided = S.flatten, S.unflatten, S.ravel, S.as_strided
     view_as, reshape_as, expand_as, broadcast_to = (S.view_as, S.reshape_as, S.expand_as,
                                                     S.broadcast_to)
-    narrow, select, diagonal, unbind = S.narrow, S.select, S.diagonal, S.unbind
-    split, chunk, tensor_split = S.split, S.chunk, S.tensor_split
-    hsplit, vsplit, dsplit = S.hsplit, S.vsplit, S.dsplit
-    flip, fliplr, flipud, roll = S.flip, S.fliplr, S.flipud, S.roll
-    repeat, repeat_interleave, tile = S.repeat, S.repeat_interleave, S.tile
+    narrow, select, diagonal, unbind = S.narrow, S.select, S.diagonal, J.unbind
+    split, chunk, tensor_split = J.split, J.chunk, J.tensor_split
+    hsplit, vsplit, dsplit = J.hsplit, J.vsplit, J.dsplit
+    flip, fliplr, flipud, roll = Rp.flip, Rp.fliplr, Rp.flipud, Rp.roll
+    repeat, repeat_interleave, tile = Rp.repeat, Rp.repeat_interleave, Rp.tile
 
     # -- products, triangles, scans (ember/_ops/products.py, scan.py) ---------------------------
     vdot, inner, outer, ger, kron, trace = Pr.vdot, Pr.inner, Pr.outer, Pr.ger, Pr.kron, Pr.trace
@@ -590,19 +596,19 @@ class Tensor:
     # -- softmax family (ember/_ops/activation.py) ---------------------------------------------
     softmax, log_softmax = A.softmax, A.log_softmax
 
-    # -- indexing (ember/_ops/index.py) ------------------------------------------------------
-    index_select, take, take_along_dim, nonzero, argwhere = (I.index_select, I.take,
-                                                            I.take_along_dim, I.nonzero, I.argwhere)
+    # -- indexing (ember/_ops/index.py, scatter.py) ------------------------------------------
+    index_select, take, take_along_dim = Sx.index_select, Sx.take, Sx.take_along_dim
+    nonzero, argwhere = I.nonzero, I.argwhere
     where = I._where_method
     masked_select, masked_fill, masked_fill_ = I.masked_select, I.masked_fill, I.masked_fill_
     masked_scatter, masked_scatter_ = I.masked_scatter, I.masked_scatter_
-    gather, scatter, scatter_, scatter_add, scatter_add_ = (I.gather, I.scatter, I.scatter_,
-                                                            I.scatter_add, I.scatter_add_)
-    scatter_reduce, scatter_reduce_ = I.scatter_reduce, I.scatter_reduce_
-    index_add, index_add_, index_copy, index_copy_ = (I.index_add, I.index_add_, I.index_copy,
-                                                      I.index_copy_)
-    index_fill, index_fill_, index_put, index_put_ = (I.index_fill, I.index_fill_, I.index_put,
-                                                      I.index_put_)
+    gather, scatter, scatter_, scatter_add, scatter_add_ = (Sx.gather, Sx.scatter, Sx.scatter_,
+                                                            Sx.scatter_add, Sx.scatter_add_)
+    scatter_reduce, scatter_reduce_ = Sx.scatter_reduce, Sx.scatter_reduce_
+    index_add, index_add_, index_copy, index_copy_ = (Sx.index_add, Sx.index_add_, Sx.index_copy,
+                                                      Sx.index_copy_)
+    index_fill, index_fill_, index_put, index_put_ = (Sx.index_fill, Sx.index_fill_, Sx.index_put,
+                                                      Sx.index_put_)
 
 
 

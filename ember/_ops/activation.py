@@ -12,8 +12,9 @@ import numpy
 
 from ember._ops import _special_math
 from ember._ops._op import Op
-from ember._ops.pointwise import _reject, sigmoid, tanh, where
+from ember._ops.pointwise import _reject, where
 from ember._ops.special import erf
+from ember._ops.unary import sigmoid, tanh
 
 _SQRT1_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)

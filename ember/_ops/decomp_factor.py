@@ -25,7 +25,7 @@ from ember._ops.decomp import (
     triu,
 )
 from ember._ops.inplace import with_out
-from ember._ops.shape import cat
+from ember._ops.join import cat
 
 _cholesky_ex_type = collections.namedtuple("linalg_cholesky_ex", ["L", "info"])
 _lu_factor_type = collections.namedtuple("linalg_lu_factor", ["LU", "pivots"])

@@ -22,9 +22,10 @@ from ember._ops.decomp import (
 )
 from ember._ops.decomp_spectral import svdvals
 from ember._ops.inplace import with_out
+from ember._ops.join import cat, stack
 from ember._ops.pointwise import _legacy_scalar_name, where
 from ember._ops.reduce import LinalgVectorNormBackward0, reduce_dims
-from ember._ops.shape import cat, stack, wrap_dim
+from ember._ops.shape import wrap_dim
 
 # -- norms ----------------------------------------------------------------------------------------
 

@@ -20,8 +20,8 @@ from ember._ops.decomp import (
     tril,
 )
 from ember._ops.inplace import with_out
+from ember._ops.join import cat
 from ember._ops.pointwise import _legacy_scalar_name
-from ember._ops.shape import cat
 
 _qr_type = collections.namedtuple("qr", ["Q", "R"])
 _linalg_qr_type = collections.namedtuple("linalg_qr", ["Q", "R"])

@@ -6,16 +6,16 @@ from __future__ import annotations
 import collections
 
 from ember._ops._op import Op
+from ember._ops.compare import _NoGrad
 from ember._ops.inplace import with_out
 from ember._ops.pointwise import (
     _expect_tensor,
     _inplace,
     _is_tensor,
-    _NoGrad,
     _NotImplemented,
     _reject,
-    trunc,
 )
+from ember._ops.unary import trunc
 
 __all__ = ["signbit", "isposinf", "isneginf", "isreal", "heaviside", "nan_to_num", "frexp",
            "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm"]

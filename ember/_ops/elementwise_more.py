@@ -19,11 +19,10 @@ from ember._ops.pointwise import (
     _is_tensor,
     _legacy_scalar_name,
     _reject,
-    exp,
     pow,
-    trunc,
     where,
 )
+from ember._ops.unary import exp, trunc
 
 __all__ = ["exp2", "float_power", "logaddexp", "logaddexp2", "asin", "arcsin", "acos", "arccos",
            "atan", "arctan", "atan2", "arctan2", "sinh", "cosh", "asinh", "arcsinh", "acosh",

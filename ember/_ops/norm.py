@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from ember._ops import shape as S
+from ember._ops import join as J
 from ember._ops._op import Op
 from ember.autograd.grad_mode import no_grad
 from ember.autograd.grad_mode import state as _grad_state
@@ -342,7 +342,7 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     channels = input.shape[1]
     zeros = [squares.new_zeros((input.shape[0], n) + tuple(input.shape[2:]))
              for n in (size // 2, (size - 1) // 2)]
-    padded = S.cat([zeros[0], squares, zeros[1]], 1)
+    padded = J.cat([zeros[0], squares, zeros[1]], 1)
     window = padded.narrow(1, 0, channels)
     for offset in range(1, size):
         window = window + padded.narrow(1, offset, channels)

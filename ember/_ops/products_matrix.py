@@ -9,6 +9,7 @@ import warnings
 from ember import _dtype
 from ember._device import device as _device
 from ember._dtype import BOOL
+from ember._ops import join as J
 from ember._ops import shape as S
 from ember._ops._op import Op
 from ember._ops.inplace import inplace_update
@@ -262,4 +263,4 @@ def cartesian_prod(*tensors):
     if len(tensors) == 1:
         return tensors[0]
     grids = meshgrid(*tensors, indexing="ij")
-    return S.stack([g.reshape(-1) for g in grids], 1)
+    return J.stack([g.reshape(-1) for g in grids], 1)

@@ -272,14 +272,14 @@ def _extreme(input, dim_or_other, keepdim, full_op, dim_op, pair_fn, result_type
 
 def max(input, dim=None, keepdim=False, *, out=None):
     """max(t), max(t, dim, keepdim) -> (values, indices), or max(t, other) (torch.max)."""
-    from ember._ops.pointwise import maximum
+    from ember._ops.minmax import maximum
 
     return _extreme(input, dim, keepdim, MaxBackward1, MaxBackward0, maximum, _max_type)
 
 
 def min(input, dim=None, keepdim=False, *, out=None):
     """min(t), min(t, dim, keepdim) -> (values, indices), or min(t, other) (torch.min)."""
-    from ember._ops.pointwise import minimum
+    from ember._ops.minmax import minimum
 
     return _extreme(input, dim, keepdim, MinBackward1, MinBackward0, minimum, _min_type)
 

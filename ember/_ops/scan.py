@@ -10,6 +10,7 @@ import numbers
 import numpy  # host side only: dtype limits, the Python values of apply_ / map_
 
 from ember._dtype import _FROM_NP, BOOL, COMPLEX, FLOAT
+from ember._ops import join as J
 from ember._ops import reduce as R
 from ember._ops import shape as S
 from ember._ops._op import Op
@@ -179,7 +180,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
         if extra.ndim != input.ndim:
             raise RuntimeError("diff expects prepend or append to be the same dimension as input")
         parts.append(extra)
-    x = S.cat(parts, dim) if len(parts) > 1 else input
+    x = J.cat(parts, dim) if len(parts) > 1 else input
     if n == 0:
         return with_out(x.clone(), out)
     for _ in range(n):

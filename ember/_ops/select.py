@@ -343,7 +343,7 @@ class PickAlong(Op):
         raise NotImplementedError
 
     def backward(self, g, _g_indices=None):
-        from ember._ops.index import scatter, scatter_add
+        from ember._ops.scatter import scatter, scatter_add
         from ember._tensor import Tensor
 
         shape = self._input_meta[0][0]

@@ -15,7 +15,7 @@ from ember._ops import _special_math as _math
 from ember._ops._op import Op
 from ember._ops.complex import sgn
 from ember._ops.inplace import with_out
-from ember._ops.pointwise import _inplace, _reject, exp, log, where
+from ember._ops.pointwise import _inplace, _reject, where
 from ember._ops.special_binary import (  # noqa: F401 - re-exported: torch.xlogy and Tensor.xlogy
     _opmath,
     _reject_half,
@@ -23,6 +23,7 @@ from ember._ops.special_binary import (  # noqa: F401 - re-exported: torch.xlogy
     special_zeta,
     xlogy,
 )
+from ember._ops.unary import exp, log
 
 # NOTE: sgn is complex.sgn (SgnBackward0), exported here so that it replaces pointwise's composite
 # in the ember namespace (this module's star import comes after pointwise's)

@@ -217,13 +217,15 @@ class _GraphTask:
             if slots is None:
                 slots = self.buffers[node] = [None] * node._n_outputs
             slots[nr] = grad if slots[nr] is None else slots[nr] + grad
-        self.dependencies[node] -= 1
-        if self.dependencies[node] == 0:
+        left = self.dependencies[node] - 1
+        self.dependencies[node] = left
+        if not left:
             self.ready.push(node)
 
     def _evaluate(self, node):
         grads = self.buffers.pop(node, None) or [None] * node._n_outputs
-        grads = _run_pre_hooks(node, grads)
+        if node._pre_hooks or node.__class__ is AccumulateGrad:
+            grads = _run_pre_hooks(node, grads)
         if self.targets is not None:
             for nr, g in enumerate(grads):
                 if (node, nr) in self.targets:
@@ -236,10 +238,13 @@ class _GraphTask:
         if self.needed is not None and not any(e and e[0] in self.needed for e in node._edges):
             return  # a captured non-leaf input: nothing beyond it is wanted
         results = self._call(node, grads)
+        needed, meta = self.needed, node._input_meta
         for i, (edge, g) in enumerate(zip(node._edges, results)):
-            if edge and (self.needed is None or edge[0] in self.needed):
+            if edge and (needed is None or edge[0] in needed):
                 if g is not None:
-                    g = _fit(node, i, g)
+                    shape, dtype = meta[i]
+                    if g._data.shape != shape or g.dtype is not dtype:
+                        g = _fit(node, i, g)
                 self._deliver(edge[0], edge[1], g)
 
     def _call(self, node, grads):
@@ -257,12 +262,13 @@ class _GraphTask:
         # inputs that need no gradient get None, whatever the formula returned
         if not all(node._edges):
             results = tuple(r if e else None for r, e in zip(results, node._edges))
-        for hook in list(node._post_hooks or ()):
-            replaced = hook(results, tuple(grads))
-            if replaced is not None:
-                results = tuple(replaced)
-        if not self.retain_graph:
-            node._saved, node._freed = (), bool(node._saved) or node._freed
+        if node._post_hooks:
+            for hook in list(node._post_hooks):
+                replaced = hook(results, tuple(grads))
+                if replaced is not None:
+                    results = tuple(replaced)
+        if not self.retain_graph and node._saved:
+            node._saved, node._freed = (), True
         return results
 
 

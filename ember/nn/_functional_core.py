@@ -10,6 +10,7 @@ import warnings
 from ember import _dtype
 from ember._ops import activation as A
 from ember._ops import pointwise as P
+from ember._ops import unary as U
 from ember._ops.inplace import inplace_update
 from ember._ops.shape import broadcast_tensors, wrap_dim
 from ember.autograd import _meta
@@ -36,11 +37,11 @@ def _maybe_in_place(fn, input, inplace):
 
 def relu(input, inplace=False):
     """max(input, 0); integer dtypes kept (torch.nn.functional.relu)."""
-    return P.relu_(input) if inplace else P.relu(input)
+    return U.relu_(input) if inplace else U.relu(input)
 
 
 def relu_(input):
-    return P.relu_(input)
+    return U.relu_(input)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -193,7 +194,7 @@ def glu(input, dim=-1):
     return a * b.sigmoid()
 
 
-sigmoid, tanh = P.sigmoid, P.tanh
+sigmoid, tanh = U.sigmoid, U.tanh
 
 
 # -- softmax family ---------------------------------------------------------------------------

@@ -136,3 +136,7 @@ from ember._ops.norm import (  # noqa: E402,F401
     local_response_norm,
     rms_norm,
 )
+from ember.nn._functional_attention import (  # noqa: E402,F401
+    multi_head_attention_forward,
+    scaled_dot_product_attention,
+)

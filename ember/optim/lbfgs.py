@@ -7,7 +7,7 @@ Written with ember tensor operations, as torch's is, so the scalars it keeps (``
 from __future__ import annotations
 
 from ember._ops.creation import zeros
-from ember._ops.shape import cat
+from ember._ops.join import cat
 from ember._tensor import Tensor
 from ember.autograd.grad_mode import enable_grad, no_grad
 from ember.optim._single_tensor import _value

@@ -2,7 +2,6 @@
 
 from ember._ops.activation import SoftmaxBackward0 as _Softmax  # noqa: F401 - see softmax below
 from ember._ops.elementwise_more import exp2
-from ember._ops.pointwise import expm1, log1p, round, sigmoid
 from ember._ops.reduce import logsumexp
 from ember._ops.special import (
     digamma,
@@ -27,6 +26,7 @@ from ember._ops.special import special_ndtr as ndtr
 from ember._ops.special import special_ndtri as ndtri
 from ember._ops.special_binary import special_xlog1py as xlog1py
 from ember._ops.special_binary import special_zeta as zeta
+from ember._ops.unary import expm1, log1p, round, sigmoid
 
 psi = digamma
 expit = sigmoid

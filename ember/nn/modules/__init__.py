@@ -140,3 +140,30 @@ from ember.nn.modules.normalization import (  # noqa: F401
     RMSNorm,
 )
 from ember.nn.modules.sparse import Embedding, EmbeddingBag  # noqa: F401
+
+# -- recurrent layers --------------------------------------------------------------------------
+# isort: split
+from ember.nn.modules.rnn import (  # noqa: F401
+    GRU,
+    LSTM,
+    RNN,
+    GRUCell,
+    LSTMCell,
+    RNNBase,
+    RNNCell,
+    RNNCellBase,
+)
+
+# -- attention, transformer --------------------------------------------------------------------
+# isort: split
+from ember.nn.modules.attention import (  # noqa: F401
+    MultiheadAttention,
+    NonDynamicallyQuantizableLinear,
+)
+from ember.nn.modules.transformer import (  # noqa: F401
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)

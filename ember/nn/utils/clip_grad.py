@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from ember._ops.creation import tensor as _tensor
-from ember._ops.shape import stack
+from ember._ops.join import stack
 from ember._tensor import Tensor
 from ember.autograd.grad_mode import no_grad
 

@@ -3,7 +3,7 @@ vector_to_parameters)."""
 
 from __future__ import annotations
 
-from ember._ops.shape import cat
+from ember._ops.join import cat
 from ember._tensor import Tensor
 
 

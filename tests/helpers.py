@@ -3,6 +3,9 @@ then compare structure, shapes, dtypes, values, autograd metadata and gradients.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import numpy as np
 import pytest
 
@@ -170,3 +173,30 @@ def check_error(fn, *shapes, dtype="float32", dtypes=None, inputs=None, match=No
     if match is not None:
         assert match in str(e_info.value), str(e_info.value)
     return e_info.value, t_info.value
+
+
+# -- op-spec tables -------------------------------------------------------------------------------
+
+
+class Spec(NamedTuple):
+    """One line of an op-spec table: an op as ``fn(lib, *tensors)`` and its random inputs."""
+
+    name: str
+    fn: Callable
+    shapes: tuple
+    dtypes: tuple | None = None  # one dtype name per input; float32 for all by default
+    low: float = -3.0
+    high: float = 3.0
+    grad: bool = True
+    gradgrad: bool = True
+
+
+def spec_dtypes(spec):
+    """The dtype name of each input of a spec line."""
+    return list(spec.dtypes or ["float32"] * len(spec.shapes))
+
+
+def check_spec(spec):
+    """Values, dtypes and (when ``spec.grad``) gradients of one spec line against torch."""
+    check_op(spec.fn, *spec.shapes, dtypes=spec_dtypes(spec), grad=spec.grad, low=spec.low,
+             high=spec.high)

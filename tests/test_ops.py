@@ -10,8 +10,6 @@ Error cases, grad_fn names, namedtuple results and broadcasting (with hypothesis
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -20,18 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import ember
-from tests.helpers import check_error, check_op, make_array, torch
-
-
-class Spec(NamedTuple):
-    name: str
-    fn: Callable
-    shapes: tuple
-    dtypes: tuple | None = None  # one dtype name per input; float32 for all by default
-    low: float = -3.0
-    high: float = 3.0
-    grad: bool = True
-    gradgrad: bool = True
+from tests.helpers import Spec, check_error, check_op, check_spec, make_array, spec_dtypes, torch
 
 
 # in-place forms, on a clone so that a leaf requiring grad is not written to
@@ -319,17 +306,12 @@ SPEC_IDS = [s.name for s in SPECS]
 assert len(set(SPEC_IDS)) == len(SPEC_IDS), "spec names must be unique"
 
 
-def _dtypes(spec):
-    return list(spec.dtypes or ["float32"] * len(spec.shapes))
-
-
 @pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
 def test_op(spec):
-    check_op(spec.fn, *spec.shapes, dtypes=_dtypes(spec), grad=spec.grad, low=spec.low,
-             high=spec.high)
+    check_spec(spec)
 
 
-GRAD_SPECS = [s for s in SPECS if s.grad and any(d.startswith("float") for d in _dtypes(s))
+GRAD_SPECS = [s for s in SPECS if s.grad and any(d.startswith("float") for d in spec_dtypes(s))
               and "half" not in s.name and "bfloat16" not in s.name]
 
 
@@ -338,7 +320,7 @@ def test_gradcheck(spec):
     """gradcheck and gradgradcheck with torch's defaults, in float64."""
     rng = np.random.default_rng(1)
     inputs = []
-    for shape, dtype in zip(spec.shapes, _dtypes(spec)):
+    for shape, dtype in zip(spec.shapes, spec_dtypes(spec)):
         array = make_array(shape, dtype, rng, spec.low, spec.high)
         t = ember.tensor(array.astype("float64") if dtype.startswith("float") else array)
         inputs.append(t.requires_grad_(True) if t.is_floating_point() else t)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import math
 import pickle
-from collections.abc import Callable
-from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -21,20 +19,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ember
-from tests.helpers import assert_same, check_error, check_op, make_array, torch
+from tests.helpers import (
+    Spec,
+    assert_same,
+    check_error,
+    check_op,
+    check_spec,
+    make_array,
+    spec_dtypes,
+    torch,
+)
 
 NAN = float("nan")
 
-
-class Spec(NamedTuple):
-    name: str
-    fn: Callable
-    shapes: tuple
-    dtypes: tuple | None = None  # one dtype name per input; float32 for all by default
-    low: float = -3.0
-    high: float = 3.0
-    grad: bool = True
-    gradgrad: bool = True
 
 
 def tied(a):
@@ -230,17 +227,12 @@ SPEC_IDS = [s.name for s in SPECS + NOGRAD]
 assert len(set(SPEC_IDS)) == len(SPEC_IDS), "spec names must be unique"
 
 
-def _dtypes(spec):
-    return list(spec.dtypes or ["float32"] * len(spec.shapes))
-
-
 @pytest.mark.parametrize("spec", SPECS + NOGRAD, ids=SPEC_IDS)
 def test_op(spec):
-    check_op(spec.fn, *spec.shapes, dtypes=_dtypes(spec), grad=spec.grad, low=spec.low,
-             high=spec.high)
+    check_spec(spec)
 
 
-GRAD_SPECS = [s for s in SPECS if s.grad and s.gradgrad and _dtypes(s)[0] == "float32"]
+GRAD_SPECS = [s for s in SPECS if s.grad and s.gradgrad and spec_dtypes(s)[0] == "float32"]
 
 
 @pytest.mark.parametrize("spec", GRAD_SPECS, ids=[s.name for s in GRAD_SPECS])

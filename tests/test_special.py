@@ -8,25 +8,20 @@ shift operators.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import NamedTuple
-
 import numpy as np
 import pytest
 
 import ember
-from tests.helpers import assert_same, check_error, check_op, make_array, pair, torch
-
-
-class Spec(NamedTuple):
-    name: str
-    fn: Callable
-    shapes: tuple
-    dtypes: tuple | None = None  # one dtype name per input; float32 for all by default
-    low: float = -3.0
-    high: float = 3.0
-    grad: bool = True
-    gradgrad: bool = True
+from tests.helpers import (
+    Spec,
+    assert_same,
+    check_error,
+    check_spec,
+    make_array,
+    pair,
+    spec_dtypes,
+    torch,
+)
 
 
 def inplace(method, *args):
@@ -199,17 +194,12 @@ SPEC_IDS = [s.name for s in SPECS]
 assert len(set(SPEC_IDS)) == len(SPEC_IDS), "spec names must be unique"
 
 
-def _dtypes(spec):
-    return list(spec.dtypes or ["float32"] * len(spec.shapes))
-
-
 @pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
 def test_op(spec):
-    check_op(spec.fn, *spec.shapes, dtypes=_dtypes(spec), grad=spec.grad, low=spec.low,
-             high=spec.high)
+    check_spec(spec)
 
 
-GRAD_SPECS = [s for s in SPECS if s.grad and all(d.startswith("float") for d in _dtypes(s))
+GRAD_SPECS = [s for s in SPECS if s.grad and all(d.startswith("float") for d in spec_dtypes(s))
               and "half" not in s.name and "bfloat16" not in s.name]
 
 
@@ -568,7 +558,7 @@ DTYPE_PAIRS = [("bool", "bool"), ("uint8", "int8"), ("int32", "int64"), ("float1
 
 @pytest.mark.parametrize("dtypes", DTYPE_PAIRS, ids=["-".join(d) for d in DTYPE_PAIRS])
 @pytest.mark.parametrize("name", sorted(DTYPE_OPS))
-def test_result_dtypes(name, dtypes):
+def test_resultspec_dtypes(name, dtypes):
     """Result dtype (or exception class) as torch's, tensor with tensor and with a 0-dim one."""
     rng = np.random.default_rng(4)
     a, b = (make_array((3,), d, rng, 1, 3) for d in dtypes)

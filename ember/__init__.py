@@ -148,6 +148,7 @@ def is_complex(input):
 
 from ember import special  # noqa: E402,I001 - torch.special, on the namespace above
 from ember import nn  # noqa: E402 - last: nn's modules are built from the namespace above
+from ember.nn.utils.weight_norm import _weight_norm, norm_except_dim  # noqa: E402,F401 - torch's
 from ember.serialization import load, save  # noqa: E402 - torch.save / torch.load's format
 from ember import optim  # noqa: E402 - optimizers and schedulers, built on nn
 from ember import utils  # noqa: E402 - torch.utils.data, on the namespace above

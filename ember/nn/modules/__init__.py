@@ -46,6 +46,12 @@ from ember.nn.modules.conv import (  # noqa: F401
     ConvTranspose1d,
     ConvTranspose2d,
     ConvTranspose3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyConvTranspose3d,
 )
 from ember.nn.modules.fold import Fold, Unfold  # noqa: F401
 from ember.nn.modules.padding import (  # noqa: F401
@@ -94,7 +100,14 @@ from ember.nn.modules.upsampling import (  # noqa: F401
 
 # -- losses, normalisation, dropout, embedding -----------------------------------------------
 # isort: split
-from ember.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d  # noqa: F401
+from ember.nn.modules.batchnorm import (  # noqa: F401
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+)
 from ember.nn.modules.distance import CosineSimilarity, PairwiseDistance  # noqa: F401
 from ember.nn.modules.dropout import (  # noqa: F401
     AlphaDropout,
@@ -108,6 +121,9 @@ from ember.nn.modules.instancenorm import (  # noqa: F401
     InstanceNorm1d,
     InstanceNorm2d,
     InstanceNorm3d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
 )
 from ember.nn.modules.loss import (  # noqa: F401
     BCELoss,

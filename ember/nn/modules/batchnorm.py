@@ -1,14 +1,17 @@
-"""BatchNorm1d / 2d / 3d with torch.nn's parameters, buffers (running_mean, running_var,
-num_batches_tracked), momentum rules and repr; _NormBase is shared with the instance norms."""
+"""BatchNorm1d / 2d / 3d and their Lazy forms with torch.nn's parameters, buffers (running_mean,
+running_var, num_batches_tracked), momentum rules and repr; _NormBase and _LazyNormBase are
+shared with the instance norms."""
 
 from __future__ import annotations
 
 from ember import _dtype
 from ember._ops.creation import empty, ones, tensor, zeros
+from ember.autograd.grad_mode import no_grad
 from ember.nn import functional as F
 from ember.nn import init
+from ember.nn.modules.lazy import LazyModuleMixin
 from ember.nn.modules.module import Module
-from ember.nn.parameter import Parameter
+from ember.nn.parameter import Parameter, UninitializedBuffer, UninitializedParameter
 
 
 def add_affine(module, shape, weight, bias, factory):
@@ -113,3 +116,63 @@ class BatchNorm3d(_BatchNorm):
     def _check_input_dim(self, input):
         if input.ndim != 5:
             raise ValueError(f"expected 5D input (got {input.ndim}D input)")
+
+
+class _LazyNormBase(LazyModuleMixin, _NormBase):
+    """num_features comes from the first input's dim 1 (torch's _LazyNormBase). As in torch,
+    affine and track_running_stats default to True here, for the lazy instance norms too."""
+
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 device=None, dtype=None, *, bias=True):
+        # built with 0 features and nothing to track: nothing is allocated only to be replaced
+        super().__init__(0, eps, momentum, False, False, device, dtype, bias=False)
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
+            if bias:
+                self.bias = UninitializedParameter(device=device, dtype=dtype)
+        if track_running_stats:
+            self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
+            self.running_var = UninitializedBuffer(device=device, dtype=dtype)
+            self.num_batches_tracked = tensor(0, dtype=_dtype.int64, device=device)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.num_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input):
+        if not self.has_uninitialized_params():
+            return
+        with no_grad():
+            # NOTE: dim 1 even for an unbatched instance-norm input, as torch
+            self.num_features = input.shape[1]
+            members = []
+            if self.affine:
+                members += [self.weight, self.bias]
+            if self.track_running_stats:
+                members += [self.running_mean, self.running_var]
+            for member in members:
+                if member is not None:
+                    member.materialize((self.num_features,))
+            self.reset_parameters()
+
+
+class LazyBatchNorm1d(_LazyNormBase, _BatchNorm):
+    """A BatchNorm1d whose num_features comes from its first input (torch.nn.LazyBatchNorm1d)."""
+
+    cls_to_become = BatchNorm1d
+    _check_input_dim = BatchNorm1d._check_input_dim
+
+
+class LazyBatchNorm2d(_LazyNormBase, _BatchNorm):
+    """A BatchNorm2d whose num_features comes from its first input (torch.nn.LazyBatchNorm2d)."""
+
+    cls_to_become = BatchNorm2d
+    _check_input_dim = BatchNorm2d._check_input_dim
+
+
+class LazyBatchNorm3d(_LazyNormBase, _BatchNorm):
+    """A BatchNorm3d whose num_features comes from its first input (torch.nn.LazyBatchNorm3d)."""
+
+    cls_to_become = BatchNorm3d
+    _check_input_dim = BatchNorm3d._check_input_dim

@@ -1,12 +1,13 @@
-"""InstanceNorm1d / 2d / 3d with torch.nn's defaults (no affine, no running statistics), buffers,
-unbatched-input handling and repr."""
+"""InstanceNorm1d / 2d / 3d and their Lazy forms with torch.nn's defaults (no affine, no running
+statistics; the Lazy forms default to both, as torch's), buffers, unbatched-input handling and
+repr."""
 
 from __future__ import annotations
 
 import warnings
 
 from ember.nn import functional as F
-from ember.nn.modules.batchnorm import _NormBase
+from ember.nn.modules.batchnorm import _LazyNormBase, _NormBase
 
 
 class _InstanceNorm(_NormBase):
@@ -80,4 +81,28 @@ class InstanceNorm3d(_InstanceNorm):
     """Instance normalisation of (N, C, D, H, W) or (C, D, H, W) input
     (torch.nn.InstanceNorm3d)."""
 
+    _no_batch_dim = 4
+
+
+class LazyInstanceNorm1d(_LazyNormBase, _InstanceNorm):
+    """An InstanceNorm1d whose num_features comes from its first input's dim 1
+    (torch.nn.LazyInstanceNorm1d)."""
+
+    cls_to_become = InstanceNorm1d
+    _no_batch_dim = 2
+
+
+class LazyInstanceNorm2d(_LazyNormBase, _InstanceNorm):
+    """An InstanceNorm2d whose num_features comes from its first input's dim 1
+    (torch.nn.LazyInstanceNorm2d)."""
+
+    cls_to_become = InstanceNorm2d
+    _no_batch_dim = 3
+
+
+class LazyInstanceNorm3d(_LazyNormBase, _InstanceNorm):
+    """An InstanceNorm3d whose num_features comes from its first input's dim 1
+    (torch.nn.LazyInstanceNorm3d)."""
+
+    cls_to_become = InstanceNorm3d
     _no_batch_dim = 4

@@ -5,6 +5,7 @@ Each output element along a dim is a weighted sum of a few input elements ("taps
 nearest, 2 for linear, 4 for cubic, up to the widest window for adaptive averages. Every one of
 these maps is separable, so the Op applies one dim at a time: T gathers per dim, never a dense
 matrix and never a loop over pixels. The gradient scatters through the same taps.
+antialias=True and mode='lanczos' build their (wider) taps in resample_aa.py.
 """
 
 from __future__ import annotations
@@ -298,6 +299,15 @@ def _check_mode(input, mode, align_corners, antialias):
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating modes: "
                              "linear | bilinear | bicubic | trilinear")
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes "
+                         "and requires a 4-D tensor as input")
+    if mode == "lanczos" and input.ndim == 4:
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
+        return
     if input.ndim not in (3, 4, 5) or (mode not in _LINEAR and mode not in (
             "nearest", "area", "nearest-exact")):
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
@@ -308,14 +318,13 @@ def _check_mode(input, mode, align_corners, antialias):
                                       f"(got {input.ndim}D) for the modes: {_MODES} (got {mode})")
         raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs "
                                   f"{_LINEAR[mode] + 2}D input")
-    if antialias:
-        raise NotImplementedError("ember: interpolate(antialias=True) is not implemented")
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resize the spatial dims of (N, C, ...) input by size or scale_factor with torch's index
-    and weight rules per mode (torch.nn.functional.interpolate). antialias is not supported."""
+    and weight rules per mode (torch.nn.functional.interpolate), antialias and lanczos
+    included."""
     _check_mode(input, mode, align_corners, antialias)
     nd = input.ndim - 2
     sizes, scales = _target(input, size, scale_factor, recompute_scale_factor, mode)
@@ -326,6 +335,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         return adaptive_avg_pool(input, sizes, nd, f"adaptive_avg_pool{nd}d") if nd > 1 else (
             adaptive_avg_pool1d(input, sizes))
     dims = list(zip(input.shape[2:], sizes, scales))
+    if antialias or mode == "lanczos":  # imported here: that module imports this one
+        from ember._ops.resample_aa import interpolate_aa
+
+        return interpolate_aa(input, mode, dims, bool(align_corners))
     if mode in ("nearest", "nearest-exact"):
         if not input.dtype.is_floating_point and input.dtype.name != "uint8":
             raise NotImplementedError(f"\"upsample_{mode.replace('-', '_')}{nd}d\" not "

@@ -58,6 +58,7 @@ from ember._ops.adaptive import (  # noqa: E402,F401
     max_unpool2d,
     max_unpool3d,
 )
+from ember._ops.affine_grid import affine_grid  # noqa: E402,F401
 from ember._ops.conv import (  # noqa: E402,F401
     conv1d,
     conv2d,
@@ -73,6 +74,7 @@ from ember._ops.fold import (  # noqa: E402,F401
     pixel_unshuffle,
     unfold,
 )
+from ember._ops.grid_sample import grid_sample  # noqa: E402,F401
 from ember._ops.pad import pad  # noqa: E402,F401
 from ember._ops.pool import (  # noqa: E402,F401
     avg_pool1d,

@@ -4,7 +4,8 @@ helpers the other parts share.
 Forward runs LAPACK through ``self.xp.linalg``; backward is written with Ember tensor ops, so
 gradients of gradients work. Argument checks, result dtypes, named tuples and error messages
 follow torch, including ``LinAlgError`` (a RuntimeError) for singular and non positive-definite
-inputs. Deviation: gradients are for real dtypes; complex inputs give results without a graph.
+inputs. Gradients of complex inputs follow torch's convention (conjugate transposes where the
+real formulas transpose), as torch's FunctionsManual formulas do.
 The other parts: decomp_factor.py (Cholesky, LU), decomp_spectral.py (QR, eigen, SVD),
 decomp_lstsq.py (pinv, lstsq, rank) and decomp_matfn.py (norms, matrix functions, products);
 this module re-exports their torch top-level names.
@@ -17,8 +18,9 @@ import collections
 from ember._backend import xp_of
 from ember._dtype import FLOAT
 from ember._ops._op import Op
+from ember._ops.complex import conj, imag, real
 from ember._ops.creation import eye
-from ember._ops.inplace import with_out
+from ember._ops.inplace import out_exact
 from ember._ops.pointwise import _legacy_scalar_name, where
 
 __all__ = ["cross", "det", "logdet", "slogdet", "inverse", "cholesky", "lu", "lu_unpack", "qr",
@@ -99,17 +101,22 @@ def diag_embed(v):
     return v.unsqueeze(-1) * eye_like(v, v.shape[-1])
 
 
+def mH(x):
+    """The conjugate transpose of the last two dims (torch's Tensor.mH); x.mT for real x."""
+    return conj(x.mT) if x.dtype.is_complex else x.mT
+
+
+def real_part_for(grad, meta):
+    """The real part of a complex gradient for a real input (torch's handle_r_to_c)."""
+    return real(grad) if grad.dtype.is_complex and not meta[1].is_complex else grad
+
+
 class _LinalgOp(Op):
-    """Inputs as they are (torch's checks ran before); gradients only for real dtypes; outputs
-    that get no gradient get None, not zeros."""
+    """Inputs as they are (torch's checks ran before); outputs that get no gradient get None,
+    not zeros."""
 
     promote = "keep"
     materialize_grads = False
-
-    def apply(self, *args):
-        if any(getattr(a, "dtype", None) is not None and a.dtype.is_complex for a in args):
-            self.differentiable = False  # see the module docstring
-        return super().apply(*args)
 
 
 # -- determinants ---------------------------------------------------------------------------
@@ -127,26 +134,31 @@ class LinalgDetBackward0(_LinalgOp):
         # for those matrices so that inv succeeds, and the factor det == 0 zeroes them
         singular = (det == 0).unsqueeze(-1).unsqueeze(-1)
         safe = where(singular, eye_like(a), a)
-        return (g * det).unsqueeze(-1).unsqueeze(-1) * inv(safe).mT
+        return (g * conj(det)).unsqueeze(-1).unsqueeze(-1) * mH(inv(safe))
 
 
 class LinalgSlogdetBackward0(_LinalgOp):
     def forward(self, a):
         sign, logabsdet = self.xp.linalg.slogdet(a)
-        self.save(a)
+        self.save(a, sign)
         return sign, logabsdet
 
     def backward(self, g_sign, g_logabsdet):
-        a, = self.saved
-        if g_logabsdet is None:
+        a, sign = self.saved
+        g = g_logabsdet
+        if a.dtype.is_complex and g_sign is not None:
+            # the sign turns with Im tr(A^-1 dA): its part of the gradient is -i Im(conj(gS) S)
+            turn = imag(conj(g_sign) * sign) * -1j
+            g = turn if g is None else g + turn
+        if g is None:
             return None  # a real sign is piecewise constant
-        return g_logabsdet.unsqueeze(-1).unsqueeze(-1) * inv(a).mT
+        return g.unsqueeze(-1).unsqueeze(-1) * mH(inv(a))
 
 
 def det(A, *, out=None):
     """Determinant of a (batch of) square matrices (torch.linalg.det, torch.det)."""
     check_matrix(A, "linalg.det", kernel="lu_cpu")
-    return with_out(LinalgDetBackward0().apply(A), out)
+    return out_exact(LinalgDetBackward0().apply(A), out)
 
 
 def slogdet(A, *, out=None):
@@ -156,10 +168,7 @@ def slogdet(A, *, out=None):
 
 def linalg_slogdet(A, *, out=None):
     check_matrix(A, "linalg.slogdet")
-    result = LinalgSlogdetBackward0().apply(A)
-    if out is not None:
-        result = tuple(with_out(r, o) for r, o in zip(result, out))
-    return _linalg_slogdet_type(*result)
+    return _linalg_slogdet_type(*out_exact(LinalgSlogdetBackward0().apply(A), out))
 
 
 def logdet(input):
@@ -167,7 +176,8 @@ def logdet(input):
     check_matrix(input, "logdet")
     sign, logabsdet = LinalgSlogdetBackward0().apply(input)
     if input.dtype.is_complex:
-        return sign.log() + logabsdet
+        # NOTE: log(sign) = i angle(sign), as |sign| = 1; torch computes sign.log()
+        return logabsdet + sign.angle() * 1j
     return where(sign < 0, float("nan"), logabsdet)
 
 
@@ -226,7 +236,8 @@ class LinalgInvExBackward0(_LinalgOp):
 
     def backward(self, g, g_info=None):
         a_inv, = self.saved
-        return -(a_inv.mT @ g @ a_inv.mT)
+        a_inv_h = mH(a_inv)
+        return -(a_inv_h @ g @ a_inv_h)
 
 
 _SINGULAR = ("The diagonal element {} is zero, the inversion could not be completed because the "
@@ -239,9 +250,7 @@ def inv_ex(A, *, check_errors=False, out=None):
     result, info = LinalgInvExBackward0().apply(A)
     if check_errors:
         raise_for_info(info._data, "linalg.inv_ex", _SINGULAR)
-    if out is not None:
-        result, info = with_out(result, out[0]), with_out(info, out[1])
-    return _inv_ex_type(result, info)
+    return _inv_ex_type(*out_exact((result, info), out))
 
 
 def inv(A, *, out=None):
@@ -249,7 +258,7 @@ def inv(A, *, out=None):
     check_matrix(A, "linalg.inv")
     result, info = LinalgInvExBackward0().apply(A)
     raise_for_info(info._data, "linalg.inv", _SINGULAR)
-    return with_out(result, out)
+    return out_exact(result, out)
 
 
 def inverse(input, *, out=None):
@@ -273,10 +282,10 @@ class LinalgSolveExBackward0(_LinalgOp):
 
     def backward(self, g, g_info=None):
         a, x = self.saved
-        g_b = LinalgSolveExBackward0(self.vector).apply(a.mT, g)[0]
+        g_b = LinalgSolveExBackward0(self.vector).apply(mH(a), g)[0]
         if self.vector:
-            return -g_b.unsqueeze(-1) * x.unsqueeze(-2), g_b
-        return -(g_b @ x.mT), g_b
+            return -g_b.unsqueeze(-1) * conj(x).unsqueeze(-2), g_b
+        return -(g_b @ mH(x)), g_b
 
 
 def _is_vector_rhs(A, B):
@@ -314,9 +323,7 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     if check_errors:
         raise_for_info(info._data, "torch.linalg.solve_ex",
                        "The solver failed because the input matrix is singular.")
-    if out is not None:
-        result, info = with_out(result, out[0]), with_out(info, out[1])
-    return _solve_ex_type(result, info)
+    return _solve_ex_type(*out_exact((result, info), out))
 
 
 def solve(A, B, *, left=True, out=None):
@@ -325,7 +332,7 @@ def solve(A, B, *, left=True, out=None):
     result, info = solve_ex(A, B, left=left)
     raise_for_info(info._data, "torch.linalg.solve",
                    "The solver failed because the input matrix is singular.")
-    return with_out(result, out)
+    return out_exact(result, out)
 
 
 class LinalgSolveTriangularBackward0(_LinalgOp):
@@ -351,8 +358,8 @@ class LinalgSolveTriangularBackward0(_LinalgOp):
     def backward(self, g):
         a, x = self.saved
         flipped = LinalgSolveTriangularBackward0(not self.upper, self.left, self.unitriangular)
-        g_b = flipped.apply(a.mT, g)
-        g_a = -(g_b @ x.mT) if self.left else -(x.mT @ g_b)
+        g_b = flipped.apply(mH(a), g)
+        g_a = -(g_b @ mH(x)) if self.left else -(mH(x) @ g_b)
         g_a = triu(g_a, int(self.unitriangular)) if self.upper else tril(
             g_a, -int(self.unitriangular))
         return g_a, g_b
@@ -377,7 +384,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
                            f"{'AX = B' if left else 'XA = B'} ({n}x{n} and "
                            f"{B.shape[-2]}x{B.shape[-1]})")
     op = LinalgSolveTriangularBackward0(upper, left, unitriangular)
-    return with_out(op.apply(A, B), out)
+    return out_exact(op.apply(A, B), out, "expected scalar type {want} but found {got}", True)
 
 
 # torch's top-level names from the other parts (they build on the helpers above)

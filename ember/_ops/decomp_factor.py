@@ -2,7 +2,7 @@
 
 As in decomp.py: LAPACK forward through ``self.xp.linalg`` (NumPy has no LU, so LU is a short
 partial-pivoting loop over columns with LAPACK getrf's pivot choice and conventions), backward on
-Ember tensors (real dtypes).
+Ember tensors (real and complex dtypes, torch's formulas).
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from ember._ops.decomp import (
     _tensor,
     check_dtype,
     check_matrix,
-    diag_embed,
     lu_factor_arrays,
+    mH,
     raise_for_info,
     solve_triangular,
     tril,
     triu,
 )
-from ember._ops.inplace import with_out
+from ember._ops.inplace import out_castable, out_exact
 from ember._ops.join import cat
 
 _cholesky_ex_type = collections.namedtuple("linalg_cholesky_ex", ["L", "info"])
@@ -78,14 +78,13 @@ class LinalgCholeskyExBackward0(_LinalgOp):
     def backward(self, g, g_info=None):
         L, = self.saved
         if self.upper:
-            L, g = L.mT, g.mT
-        # A = L L^T: gA = L^-T Phi(L^T gL) L^-1, Phi keeping the lower triangle, half diagonal;
-        # then its symmetric part, as A is symmetric
-        phi = L.mT @ g
-        phi = tril(phi) - 0.5 * diag_embed(phi.diagonal(0, -2, -1))
-        g_a = solve_triangular(L.mT, phi, upper=True)
-        g_a = solve_triangular(L, g_a, upper=False, left=False)
-        return 0.5 * (g_a + g_a.mT)
+            L, g = mH(L), mH(g)
+        # A = L L^H: gA = L^-H Phi L^-1 with Phi = 0.5 (M + tril(M, -1)^H), M = tril(L^H gL)
+        # (torch's cholesky_backward; Hermitian for a real diagonal)
+        phi = tril(mH(L) @ g)
+        phi = 0.5 * (phi + mH(tril(phi, -1)))
+        g_a = solve_triangular(mH(L), phi, upper=True)
+        return solve_triangular(L, g_a, upper=False, left=False)
 
 
 _NOT_PD = ("The factorization could not be completed because the input is not positive-definite "
@@ -98,9 +97,7 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     L, info = LinalgCholeskyExBackward0(upper).apply(A)
     if check_errors:
         raise_for_info(info._data, "linalg.cholesky_ex", _NOT_PD)
-    if out is not None:
-        L, info = with_out(L, out[0]), with_out(info, out[1])
-    return _cholesky_ex_type(L, info)
+    return _cholesky_ex_type(*out_exact((L, info), out))
 
 
 def linalg_cholesky(A, *, upper=False, out=None):
@@ -109,7 +106,7 @@ def linalg_cholesky(A, *, upper=False, out=None):
     check_matrix(A, "linalg.cholesky", kernel="cholesky_cpu")
     L, info = LinalgCholeskyExBackward0(upper).apply(A)
     raise_for_info(info._data, "linalg.cholesky", _NOT_PD)
-    return with_out(L, out)
+    return out_exact(L, out)
 
 
 class CholeskyBackward0(LinalgCholeskyExBackward0):
@@ -123,7 +120,7 @@ def cholesky(input, upper=False, *, out=None):
     check_matrix(input, "cholesky", kernel="cholesky_cpu", int_kernel=True)
     L, info = CholeskyBackward0(upper).apply(input)
     raise_for_info(info._data, "cholesky", _NOT_PD)
-    return with_out(L, out)
+    return out_castable(L, out, "cholesky")
 
 
 # -- LU -----------------------------------------------------------------------------------------
@@ -153,10 +150,10 @@ def _unpack_lu(LU):
 
 
 def _lu_square_backward(L, U, g_L, g_U):
-    """A = L U, square: gA = L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T."""
-    inner = tril(L.mT @ g_L, -1) + triu(g_U @ U.mT)
-    g_a = solve_triangular(L.mT, inner, upper=True, unitriangular=True)
-    return solve_triangular(U.mT, g_a, upper=False, left=False)
+    """A = L U, square: gA = L^-H (tril(L^H gL, -1) + triu(gU U^H)) U^-H."""
+    inner = tril(mH(L) @ g_L, -1) + triu(g_U @ mH(U))
+    g_a = solve_triangular(mH(L), inner, upper=True, unitriangular=True)
+    return solve_triangular(mH(U), g_a, upper=False, left=False)
 
 
 def _lu_backward(P, L, U, g_L, g_U):
@@ -169,12 +166,12 @@ def _lu_backward(P, L, U, g_L, g_U):
         return P @ _lu_square_backward(L, U, g_L, g_U)
     if m > n:
         L1, L2 = L[..., :n, :], L[..., n:, :]
-        g_a2 = solve_triangular(U.mT, g_L[..., n:, :], upper=False, left=False)
-        g_a1 = _lu_square_backward(L1, U, g_L[..., :n, :], g_U - L2.mT @ g_a2)
+        g_a2 = solve_triangular(mH(U), g_L[..., n:, :], upper=False, left=False)
+        g_a1 = _lu_square_backward(L1, U, g_L[..., :n, :], g_U - mH(L2) @ g_a2)
         return P @ cat([g_a1, g_a2], -2)
     U1, U2 = U[..., :, :m], U[..., :, m:]
-    g_a2 = solve_triangular(L.mT, g_U[..., :, m:], upper=True, unitriangular=True)
-    g_a1 = _lu_square_backward(L, U1, g_L - g_a2 @ U2.mT, g_U[..., :, :m])
+    g_a2 = solve_triangular(mH(L), g_U[..., :, m:], upper=True, unitriangular=True)
+    g_a1 = _lu_square_backward(L, U1, g_L - g_a2 @ mH(U2), g_U[..., :, :m])
     return P @ cat([g_a1, g_a2], -1)
 
 
@@ -232,18 +229,14 @@ def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
     LU, pivots, info = LinalgLuFactorExBackward0().apply(A)
     if check_errors:
         raise_for_info(info._data, "torch.linalg.lu_factor_ex", _LU_SINGULAR, RuntimeError)
-    if out is not None:
-        LU, pivots, info = (with_out(r, o) for r, o in zip((LU, pivots, info), out))
-    return _lu_factor_ex_type(LU, pivots, info)
+    return _lu_factor_ex_type(*out_exact((LU, pivots, info), out))
 
 
 def lu_factor(A, *, pivot=True, out=None):
     """(LU, pivots) (torch.linalg.lu_factor); RuntimeError for an exactly singular U."""
     LU, pivots, info = lu_factor_ex(A, pivot=pivot)
     raise_for_info(info._data, "torch.linalg.lu_factor", _LU_SINGULAR, RuntimeError)
-    if out is not None:
-        LU, pivots = with_out(LU, out[0]), with_out(pivots, out[1])
-    return _lu_factor_type(LU, pivots)
+    return _lu_factor_type(*out_exact((LU, pivots), out))
 
 
 def linalg_lu(A, *, pivot=True, out=None):
@@ -251,10 +244,7 @@ def linalg_lu(A, *, pivot=True, out=None):
     _check_lu(A, "linalg.lu", pivot)
     op = LinalgLuBackward0()
     L, U = op.apply(A)
-    result = (_tensor(op.P, A), L, U)
-    if out is not None:
-        result = tuple(with_out(r, o) for r, o in zip(result, out))
-    return _lu_type(*result)
+    return _lu_type(*out_exact((_tensor(op.P, A), L, U), out))
 
 
 def lu(A, pivot=True, get_infos=False, out=None):
@@ -264,9 +254,19 @@ def lu(A, pivot=True, get_infos=False, out=None):
                   "torch.linalg.lu_factor_ex and will be removed in a future PyTorch release.",
                   UserWarning, stacklevel=2)
     LU, pivots, info = lu_factor_ex(A, pivot=pivot)
-    if get_infos:
-        return _lu_with_info_type(LU, pivots, info)
-    return LU, pivots
+    result = _lu_with_info_type(LU, pivots, info) if get_infos else (LU, pivots)
+    if out is None:
+        return result
+    if len(out) - int(get_infos) != 2:
+        raise TypeError(f"expected tuple of {2 + int(get_infos)} elements but got {len(out)}")
+    for target, value in zip(out, result):
+        # torch.lu resizes and copies into ``out`` (resize_as_ + copy_): no warning, any dtype
+        if target.shape == value.shape:
+            target._data[...] = value._data
+        else:
+            target._data = value._data.astype(target.dtype.np)
+        target._version.value += 1
+    return out
 
 
 class LuUnpackBackward0(_LinalgOp):
@@ -300,10 +300,7 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=N
     if unpack_pivots:
         xp = xp_of(LU_data.device)
         P = _tensor(permutation_arrays(xp, LU_pivots._data, m, LU_data.dtype.np), LU_data)
-    result = (P, L, U)
-    if out is not None:
-        result = tuple(with_out(r, o) for r, o in zip(result, out))
-    return _lu_unpack_type(*result)
+    return _lu_unpack_type(*out_exact((P, L, U), out))
 
 
 def _transposed(x, kind):
@@ -328,8 +325,9 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     result (torch.linalg.lu_solve)."""
     P, L, U = lu_unpack(LU, pivots)
     if left:
-        return with_out(_lu_solve_left(P, L, U, B, "H" if adjoint else None), out)
-    if adjoint:  # X A^H = B  <=>  A X^H = B^H
-        return with_out(_transposed(_lu_solve_left(P, L, U, _transposed(B, "H"), None), "H"),
-                        out)
-    return with_out(_lu_solve_left(P, L, U, B.mT, "T").mT, out)  # X A = B <=> A^T X^T = B^T
+        result = _lu_solve_left(P, L, U, B, "H" if adjoint else None)
+    elif adjoint:  # X A^H = B  <=>  A X^H = B^H
+        result = _transposed(_lu_solve_left(P, L, U, _transposed(B, "H"), None), "H")
+    else:  # X A = B  <=>  A^T X^T = B^T
+        result = _lu_solve_left(P, L, U, B.mT, "T").mT
+    return out_exact(result, out)

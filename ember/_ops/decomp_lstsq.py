@@ -7,8 +7,8 @@ from __future__ import annotations
 import collections
 
 from ember._backend import xp_of
-from ember._ops.decomp import _LinalgOp, _tensor
-from ember._ops.inplace import with_out
+from ember._ops.decomp import _LinalgOp, _tensor, mH
+from ember._ops.inplace import out_castable
 from ember._ops.pointwise import _legacy_scalar_name
 
 _lstsq_type = collections.namedtuple("linalg_lstsq",
@@ -42,11 +42,17 @@ def _pinv_arrays(xp, a, atol, rtol, hermitian):
 
 
 def _pinv_backward(a, p, g):
-    """The derivative of P = A^+ for the upstream gradient G of P:
-    gA = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)."""
-    gt = g.mT
-    return (-(p.mT @ g @ p.mT) + (gt - a @ (p @ gt)) @ (p @ p.mT)
-            + (p.mT @ p) @ (gt - (gt @ p) @ a))
+    """torch's pinv_backward, the adjoint of dP = -P dA P + (I - P A) dA^H P^H P
+    + P P^H dA^H (I - A P), arranged to multiply the smallest matrices."""
+    m, n = a.shape[-2:]
+    p_h, g_h = mH(p), mH(g)
+    if m <= n:
+        k = g_h @ p
+        k_p_h = k @ p_h
+        return -mH(p @ k) + k_p_h - (a @ p) @ k_p_h + (p_h @ p) @ (g_h - k @ a)
+    k = p @ g_h
+    p_h_k = p_h @ k
+    return -mH(k @ p) + (g_h - a @ k) @ p @ p_h + p_h_k - p_h_k @ p @ a
 
 
 class LinalgPinvBackward0(_LinalgOp):
@@ -73,7 +79,7 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
                            "or cdouble types")
     if rcond is not None:
         rtol = rcond
-    return with_out(LinalgPinvBackward0(atol, rtol, hermitian).apply(A), out)
+    return out_castable(LinalgPinvBackward0(atol, rtol, hermitian).apply(A), out, "linalg.pinv")
 
 
 def pinverse(input, rcond=1e-15):
@@ -99,7 +105,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None)
     a = A._data
     s = xp.abs(xp.linalg.eigvalsh(a)) if hermitian else xp.linalg.svd(a, compute_uv=False)
     rank = (s > _tolerance(xp, s, atol, rtol, m, n)).sum(-1).astype(xp.int64)
-    return with_out(_tensor(xp.asarray(rank), A), out)
+    return out_castable(_tensor(xp.asarray(rank), A), out, "torch.linalg.matrix_rank")
 
 
 def _xp(t):
@@ -137,25 +143,26 @@ class LinalgLstsqBackward0(_LinalgOp):
         return x, residuals
 
     def backward(self, g, g_residuals=None):
+        # torch's linalg_lstsq_backward: the solution through X = pinv(A) B; the residuals
+        # |AX - B|^2 as if X were fixed (X is stationary at the minimum)
         a, b, x = self.saved
         if self.vector:
             b, x = b.unsqueeze(-1), x.unsqueeze(-1)
             g = None if g is None else g.unsqueeze(-1)
         g_a = g_b = None
-        if g is not None:  # through X = pinv(A) B, as torch
+        if g is not None:
             p = pinv(a)
-            g_a, g_b = _pinv_backward(a, p, g @ b.mT), p.mT @ g
+            g_a, g_b = _pinv_backward(a, p, g @ mH(b)), mH(p) @ g
         if g_residuals is not None and g_residuals.numel():
-            # at the minimum X is stationary: |B - AX|^2 moves with A and B only
-            scaled = (b - a @ x) * g_residuals.unsqueeze(-2)
-            g_a = -2 * scaled @ x.mT + (0 if g_a is None else g_a)
-            g_b = 2 * scaled + (0 if g_b is None else g_b)
+            scaled = g_residuals.unsqueeze(-2) * (a @ x - b)
+            g_a = 2 * scaled @ mH(x) + (0 if g_a is None else g_a)
+            g_b = -2 * scaled + (0 if g_b is None else g_b)
         if self.vector and g_b is not None:
             g_b = g_b.squeeze(-1)
         return g_a, g_b
 
 
-def lstsq(A, B, rcond=None, *, driver=None):
+def lstsq(A, B, rcond=None, *, driver=None, out=None):
     """Least-squares solution of AX = B (torch.linalg.lstsq), with the fields torch's CPU driver
     fills: 'gelsy' (default) gives solution and rank; 'gels' solution and residuals; 'gelsd' /
     'gelss' all four. Residuals are only given for m > n with full-rank A (always for 'gels').
@@ -183,4 +190,6 @@ def lstsq(A, B, rcond=None, *, driver=None):
     sv = op.singular_values if driver in ("gelsd", "gelss") else xp.empty(
         0, dtype=op.singular_values.dtype)
     rank, sv = _tensor(xp.asarray(rank), A), _tensor(sv, A)
-    return _lstsq_type(solution, residuals, rank, sv)
+    # NOTE: torch names the residuals "solution" in this message too
+    return _lstsq_type(*out_castable((solution, residuals, rank, sv), out, "torch.linalg.lstsq",
+                                     ("solution", "solution", "rank", "singular_values")))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from ember import _dtype
-from ember._dtype import FLOAT
+from ember._dtype import FLOAT, can_cast
 from ember._ops._op import Op
 from ember._ops.decomp import (
     _LinalgOp,
@@ -18,10 +18,11 @@ from ember._ops.decomp import (
     eye_like,
     inv,
     inv_ex,
+    mH,
     solve,
 )
 from ember._ops.decomp_spectral import svdvals
-from ember._ops.inplace import with_out
+from ember._ops.inplace import out_castable, out_exact, with_out
 from ember._ops.join import cat, stack
 from ember._ops.pointwise import _legacy_scalar_name, where
 from ember._ops.reduce import LinalgVectorNormBackward0, reduce_dims
@@ -41,7 +42,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {_legacy_scalar_name(x.dtype)}")
     dims = reduce_dims(dim, x.ndim)
-    return with_out(LinalgVectorNormBackward0(ord, dims, keepdim).apply(x), out)
+    return out_exact(LinalgVectorNormBackward0(ord, dims, keepdim).apply(x), out)
 
 
 def _matrix_dims(A, dim):
@@ -83,33 +84,37 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
             result = result.squeeze((d0, d1))
     else:
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-    return with_out(result, out)
+    return out_exact(result, out, "linalg.matrix_norm expected out tensor dtype {want} but got: "
+                     "{got}", legacy=True)
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
     """A vector norm or a matrix norm, chosen by ``dim`` and ``ord`` as torch.linalg.norm:
     string orders and 2-tuples of dims are matrix norms, one dim a vector norm; without dim,
     the whole tensor's 2-norm, or with an ``ord`` the norm of a 1-D or 2-D input."""
+    return out_exact(_norm(A, ord, dim, keepdim, dtype), out,
+                     "linalg.norm expected out tensor dtype {want} but got: {got}", legacy=True)
+
+
+def _norm(A, ord, dim, keepdim, dtype):
     if isinstance(ord, str):
-        return matrix_norm(A, ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype,
-                           out=out)
+        return matrix_norm(A, ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
     if dim is not None:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
         if len(dims) == 1:
-            return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype, out=out)
+            return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
         if len(dims) == 2:
-            return matrix_norm(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype,
-                               out=out)
+            return matrix_norm(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
         raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got "
                            f"{list(dims)}")
     if ord is None:
-        return vector_norm(A, 2, None, keepdim, dtype=dtype, out=out)
+        return vector_norm(A, 2, None, keepdim, dtype=dtype)
     if A.ndim not in (1, 2):
         raise RuntimeError("linalg.norm: If dim is not specified but ord is, the input must be 1D "
                            f"or 2D. Got {A.ndim}D.")
     if A.ndim == 1:
-        return vector_norm(A, ord, None, keepdim, dtype=dtype, out=out)
-    return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype, out=out)
+        return vector_norm(A, ord, None, keepdim, dtype=dtype)
+    return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
 
 
 def cond(A, p=None, *, out=None):
@@ -121,14 +126,15 @@ def cond(A, p=None, *, out=None):
     if p in (None, 2, -2):
         s = svdvals(A)
         largest, smallest = s[..., 0], s[..., -1]
-        return with_out(smallest / largest if p == -2 else largest / smallest, out)
+        return out_castable(smallest / largest if p == -2 else largest / smallest, out,
+                            "linalg.cond")
     if p not in ("fro", "nuc", 1, -1, math.inf, -math.inf):
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
     check_matrix(A, f"linalg.cond(ord={p})")
     A_inv, info = inv_ex(A)
     result = matrix_norm(A, p) * matrix_norm(A_inv, p)
     # NOTE: a singular matrix has an infinite condition number, whatever inv_ex gave for it
-    return with_out(where(info != 0, math.inf, result), out)
+    return out_castable(where(info != 0, math.inf, result), out, "linalg.cond")
 
 
 # -- matrix powers and exponential ----------------------------------------------------------------
@@ -141,14 +147,16 @@ def matrix_power(A, n, *, out=None):
         raise TypeError(f"linalg_matrix_power(): argument 'n' (position 2) must be int, not "
                         f"{type(n).__name__}")
     check_matrix(A, "linalg.matrix_power", dtype=False)
+    if out is not None and not can_cast(A.dtype, out.dtype):
+        out_castable(A, out, "matrix_power")  # torch checks the cast first
     if n == 0:
         # NOTE: the identity, connected to A's graph with a zero gradient (as torch's copy_)
         keep = A.new_ones(A.shape, dtype=_dtype.bool)
         return with_out(where(keep, eye_like(A), A), out)
+    if n == 1:
+        return with_out(A.clone(), out)  # torch copies: out may be any dtype A casts to
     if n < 0:
         A, n = inv(A), -n
-    if n == 1:
-        return with_out(A.clone(), out)
     result, square = None, A
     while n:
         if n & 1:
@@ -156,7 +164,7 @@ def matrix_power(A, n, *, out=None):
         n >>= 1
         if n:
             square = square @ square
-    return with_out(result, out)
+    return out_exact(result, out)
 
 
 _PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
@@ -197,10 +205,10 @@ class LinalgMatrixExpBackward0(_LinalgOp):
         return expm_arrays(self.xp, a)
 
     def backward(self, g):
-        # the derivative in direction G is the top-right block of exp([[A^T, G], [0, A^T]])
+        # the adjoint of the derivative at G: the top-right block of exp([[A^H, G], [0, A^H]])
         a, = self.saved
         n = a.shape[-1]
-        at = a.mT
+        at = mH(a)
         top = cat([at, g], -1)
         bottom = cat([at.new_zeros(at.shape), at], -1)
         return matrix_exp(cat([top, bottom], -2))[..., :n, n:]
@@ -245,7 +253,8 @@ def multi_dot(tensors, *, out=None):
         result = result.squeeze(0)
     if last:
         result = result.squeeze(-1)
-    return with_out(result, out)
+    return out_exact(result, out, "multi_dot(): expected out tensor to have dtype {want} but got "
+                     "{got}")
 
 
 class LinalgCrossBackward0(Op):
@@ -273,7 +282,7 @@ def cross(input, other, *, dim=-1, out=None):
     if input.shape[d] != 3 or other.shape[d] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
                            f"{input.shape[d]} and {other.shape[d]}")
-    return with_out(LinalgCrossBackward0(d - input.ndim).apply(input, other), out)
+    return out_exact(LinalgCrossBackward0(d - input.ndim).apply(input, other), out)
 
 
 def cross_legacy(input, other, dim=None, *, out=None):
@@ -314,7 +323,9 @@ def vecdot(x, y, *, dim=-1, out=None):
                            f"{_legacy_scalar_name(y.dtype)} instead")
     if x.dtype.is_complex:
         x = _ConjBackward0().apply(x)
-    return with_out((x * y).sum(dim), out)
+    # NOTE: torch's message lacks the space after "dtype"
+    return out_exact((x * y).sum(dim), out,
+                     "linalg.vecdot: Expected out of dtype{want} but found {got}", legacy=True)
 
 
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
@@ -351,7 +362,7 @@ def tensorinv(A, ind=2, *, out=None):
         raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
     n = _check_prod(tuple(A.shape), ind, "ind")
     result = inv(A.reshape(n, n)).reshape(tuple(A.shape[ind:]) + tuple(A.shape[:ind]))
-    return with_out(result, out)
+    return out_castable(result, out, "tensorinv")
 
 
 def tensorsolve(A, B, dims=None, *, out=None):
@@ -362,4 +373,4 @@ def tensorsolve(A, B, dims=None, *, out=None):
         A = A.movedim(dims, tuple(range(A.ndim - len(dims), A.ndim)))
     n = _check_prod(tuple(A.shape), B.ndim, "other.ndim")
     result = solve(A.reshape(n, n), B.reshape(n)).reshape(tuple(A.shape[B.ndim:]))
-    return with_out(result, out)
+    return out_castable(result, out, "tensorsolve")

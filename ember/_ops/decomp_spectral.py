@@ -1,6 +1,7 @@
 """Linear algebra, part 3: QR, eigendecompositions and the SVD (torch.linalg.qr, eigh, svd, ...).
 
-As in decomp.py: LAPACK forward through ``self.xp.linalg``, backward on Ember tensors (real dtypes).
+As in decomp.py: LAPACK forward through ``self.xp.linalg``, backward on Ember tensors with torch's
+formulas (real and complex dtypes; torch's error when a loss depends on a complex phase).
 Signs (phases) of eigenvectors and singular vectors are whatever LAPACK gives, as in torch; they
 may differ from torch's (another LAPACK), so only sign-invariant quantities match exactly.
 """
@@ -11,15 +12,20 @@ import collections
 import warnings
 
 from ember._dtype import FLOAT
+from ember._ops.complex import conj, imag, real
 from ember._ops.decomp import (
     _LinalgOp,
     check_matrix,
     diag_embed,
     eye_like,
+    mH,
+    real_part_for,
+    solve,
     solve_triangular,
     tril,
+    triu,
 )
-from ember._ops.inplace import with_out
+from ember._ops.inplace import out_castable, out_exact
 from ember._ops.join import cat
 from ember._ops.pointwise import _legacy_scalar_name
 
@@ -31,10 +37,6 @@ _svd_type = collections.namedtuple("svd", ["U", "S", "V"])
 _linalg_svd_type = collections.namedtuple("linalg_svd", ["U", "S", "Vh"])
 _lstsq_type = collections.namedtuple("linalg_lstsq",
                                      ["solution", "residuals", "rank", "singular_values"])
-
-
-def _outs(result, out):
-    return result if out is None else tuple(with_out(r, o) for r, o in zip(result, out))
 
 
 # -- QR -----------------------------------------------------------------------------------------
@@ -63,32 +65,31 @@ class LinalgQrBackward0(_LinalgOp):
         if self.mode == "complete" and m > n:
             raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
                                "and nrows > ncols.")
-        if m >= n:
-            return _qr_backward_tall(q, r, g_q, g_r)
-        # A = [X | Y] with X = Q R1 square: Y = Q R2 adds Y gR2^T to gQ and gives gY = Q gR2
-        g_r1 = None if g_r is None else g_r[..., :, :m]
-        g_r2 = None if g_r is None else g_r[..., :, m:]
-        y = q @ r[..., :, m:]
-        if g_r2 is not None:
-            g_q = y @ g_r2.mT if g_q is None else g_q + y @ g_r2.mT
-        g_x = _qr_backward_tall(q, r[..., :, :m], g_q, g_r1)
-        g_y = q @ g_r2 if g_r2 is not None else g_x.new_zeros(y.shape)
-        return cat([g_x, g_y], -1)
+        return _qr_backward(q, r, g_q, g_r)
 
 
-def _qr_backward_tall(q, r, g_q, g_r):
-    """m >= n: gA = (gQ + Q copyltu(M)) R^-T, M = R gR^T - gQ^T Q, copyltu mirroring the lower
-    triangle of M onto the upper one."""
-    m = 0
+def _qr_backward(q, r, g_q, g_r):
+    """torch's linalg_qr_backward. With M = gR R^H - Q^H gQ: for m >= n,
+    gA = (gQ + Q sym(triu(M))) R^-H, sym(X) = X + X^H less Re diag(X); for m < n,
+    gA = [Q skew(-M) R1^-H | 0] + Q gR, skew(X) = tril(X - X^H) with half its imaginary
+    diagonal, R1 = R's leading square block."""
+    m, n = q.shape[-2], r.shape[-1]
+    M = 0
     if g_r is not None:
-        m = r @ g_r.mT
+        M = g_r @ mH(r)
     if g_q is not None:
-        m = m - g_q.mT @ q
-    lower = tril(m, -1)
-    b = q @ (lower + lower.mT + diag_embed(m.diagonal(0, -2, -1)))
-    if g_q is not None:
-        b = b + g_q
-    return solve_triangular(r.mT, b, upper=False, left=False)
+        M = M - mH(q) @ g_q
+    if m >= n:
+        upper = triu(M)
+        g_a = q @ (upper + mH(upper) - diag_embed(real(upper.diagonal(0, -2, -1))))
+        if g_q is not None:
+            g_a = g_a + g_q
+        return solve_triangular(mH(r), g_a, upper=False, left=False)
+    skew = -M - mH(-M)
+    inner = tril(skew) - 0.5 * diag_embed(skew.diagonal(0, -2, -1))
+    g_a = solve_triangular(mH(r[..., :, :m]), q @ inner, upper=False, left=False)
+    g_a = cat([g_a, g_a.new_zeros(tuple(g_a.shape[:-1]) + (n - m,))], -1)
+    return g_a + q @ g_r if g_r is not None else g_a
 
 
 def linalg_qr(A, mode="reduced", *, out=None):
@@ -98,7 +99,7 @@ def linalg_qr(A, mode="reduced", *, out=None):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
                            "'reduced' (default), 'r', or 'complete'")
     check_matrix(A, "linalg.qr", square=False, kernel="geqrf_cpu")
-    return _linalg_qr_type(*_outs(LinalgQrBackward0(mode).apply(A), out))
+    return _linalg_qr_type(*out_exact(LinalgQrBackward0(mode).apply(A), out))
 
 
 def qr(input, some=True, *, out=None):
@@ -122,16 +123,38 @@ class LinalgEighBackward0(_LinalgOp):
 
     def backward(self, g_w, g_v):
         w, v = self.saved
-        if g_v is None:
-            inner = diag_embed(g_w)
-        else:
-            # the skew part of V^T gV over the eigenvalue gaps (1 on the diagonal), gL there
-            vg = v.mT @ g_v
-            gaps = w.unsqueeze(-2) - w.unsqueeze(-1) + eye_like(v)
-            inner = 0.5 * (vg - vg.mT) / gaps
-            if g_w is not None:
-                inner = inner + diag_embed(g_w)
-        return v @ inner @ v.mT
+        return eig_backward(g_w, g_v, w, v, hermitian=True)
+
+
+def eig_backward(g_l, g_v, L, V, hermitian):
+    """torch's linalg_eig_backward, for A = V diag(L) V^-1 with unit-norm eigenvectors:
+    gA = V^-H (diag(gL) + (V^H gV - V^H V Re diag(V^H gV)) / conj(E)) V^H, E_ij = L_j - L_i
+    (1 on the diagonal); Hermitian A takes the skew-Hermitian part of V^H gV and V^-1 = V^H.
+    A loss that depends on the eigenvectors' phases raises, as in torch."""
+    if g_v is None:
+        if hermitian:
+            return (V * g_l.unsqueeze(-2)) @ mH(V)
+        return solve(mH(V), g_l.unsqueeze(-1) * mH(V))
+    vg = mH(V) @ g_v
+    diag = vg.diagonal(0, -2, -1)
+    # NOTE: torch's lax allclose(Im diag(V^H gV), 0, rtol=1e-2, atol=1e-2): no false positives
+    if V.dtype.is_complex and not bool((imag(diag).abs() <= 1e-2).all()):
+        name = "linalg_eigh_backward" if hermitian else "linalg_eig_backward"
+        raise RuntimeError(f"{name}: The eigenvectors in the complex case are specified up to "
+                           "multiplication by e^{i phi}. The specified loss function depends on "
+                           "this quantity, so it is ill-defined.")
+    if hermitian:
+        inner = 0.5 * (vg - mH(vg))  # the tangent space of U(n) at the identity
+    else:
+        inner = vg - mH(V) @ (V * real(diag).unsqueeze(-2))  # columns of norm one
+    lc = conj(L)
+    gaps = lc.unsqueeze(-2) - lc.unsqueeze(-1) + eye_like(vg)
+    inner = inner / gaps
+    if g_l is not None:
+        inner = inner - diag_embed(inner.diagonal(0, -2, -1)) + diag_embed(g_l.to(inner.dtype))
+    if hermitian:
+        return V @ inner @ mH(V)
+    return solve(mH(V), inner @ mH(V))
 
 
 def _check_uplo(UPLO):
@@ -144,26 +167,29 @@ def eigh(A, UPLO="L", *, out=None):
     reading the ``UPLO`` triangle (torch.linalg.eigh)."""
     check_matrix(A, "linalg.eigh", kernel="linalg_eigh_cpu", int_kernel=True)
     _check_uplo(UPLO)
-    return _eigh_type(*_outs(LinalgEighBackward0(UPLO).apply(A), out))
+    return _eigh_type(*out_exact(LinalgEighBackward0(UPLO).apply(A), out))
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
     """Eigenvalues of symmetric / Hermitian matrices (torch.linalg.eigvalsh)."""
     check_matrix(A, "linalg.eigh", kernel="linalg_eigh_cpu", int_kernel=True)
     _check_uplo(UPLO)
-    return with_out(LinalgEighBackward0(UPLO).apply(A)[0], out)
+    return out_exact(LinalgEighBackward0(UPLO).apply(A)[0], out)
 
 
 class LinalgEigBackward0(_LinalgOp):
-    """Complex eigenvalues and eigenvectors of general matrices. Deviation: no gradient yet."""
+    """Complex eigenvalues and unit-norm eigenvectors of general matrices (LAPACK geev)."""
 
     def forward(self, a):
         w, v = self.xp.linalg.eig(a)
         complex_type = "complex128" if a.dtype in ("float64", "complex128") else "complex64"
-        return w.astype(complex_type), v.astype(complex_type)
+        w, v = w.astype(complex_type), v.astype(complex_type)
+        self.save(w, v)
+        return w, v
 
     def backward(self, g_w, g_v):
-        raise RuntimeError("ember: the derivative of linalg.eig is not implemented")
+        w, v = self.saved
+        return real_part_for(eig_backward(g_w, g_v, w, v, hermitian=False), self._input_meta[0])
 
 
 def _check_eig(A, fn):
@@ -175,13 +201,15 @@ def _check_eig(A, fn):
 def eig(A, *, out=None):
     """Eigenvalues and unit-norm eigenvectors, always complex (torch.linalg.eig)."""
     _check_eig(A, "linalg.eig")
-    return _eig_type(*_outs(LinalgEigBackward0().apply(A), out))
+    return _eig_type(*out_castable(LinalgEigBackward0().apply(A), out, "torch.linalg.eig",
+                                   ("eigenvalues", "eigenvectors")))
 
 
 def eigvals(A, *, out=None):
     """Eigenvalues, complex (torch.linalg.eigvals)."""
     _check_eig(A, "linalg.eigvals")
-    return with_out(LinalgEigBackward0().apply(A)[0], out)
+    return out_castable(LinalgEigBackward0().apply(A)[0], out, "torch.linalg.eigvals",
+                        ("eigenvalues",))
 
 
 # -- SVD ----------------------------------------------------------------------------------------
@@ -207,27 +235,56 @@ class LinalgSvdBackward0(_LinalgOp):
 
 
 def _svd_backward(u, s, vh, g_u, g_s, g_vh):
-    """gA = U [skew(U^T gU)/E S + S skew(V^T gV)/E + diag(gS)] V^T plus the parts of gU, gV
-    outside the spans of U, V; E_jk = s_k^2 - s_j^2 (1 on the diagonal), skew(X) = X - X^T."""
-    inner = diag_embed(g_s) if g_s is not None else 0
+    """torch's svd_backward: gA = U [skew(U^H gU)/E S + S skew(V^H gV)/E + diag(gS)
+    (+ i Im diag(U^H gU)/S, complex)] V^H plus the parts of gU, gV outside the spans of U, V;
+    E_jk = s_k^2 - s_j^2 (1 on the diagonal), skew(X) = X - X^H. A loss that depends on the
+    singular vectors' phases raises, as in torch."""
+    m, n = u.shape[-2], vh.shape[-1]
     if g_u is None and g_vh is None:
-        return u @ inner @ vh if g_s is not None else None
-    s2 = s * s
-    gaps = s2.unsqueeze(-2) - s2.unsqueeze(-1) + eye_like(vh, s.shape[-1])
-    v = vh.mT
-    g_a = 0
+        if g_s is None:
+            return None
+        return u @ (g_s.unsqueeze(-1) * vh) if m >= n else (u * g_s.unsqueeze(-2)) @ vh
+    ug = u_skew = v_skew = None
     if g_u is not None:
-        ug = u.mT @ g_u
-        inner = inner + (ug - ug.mT) / gaps * s.unsqueeze(-2)
-        if u.shape[-2] > s.shape[-1]:
-            g_a = ((g_u - u @ ug) / s.unsqueeze(-2)) @ vh
+        ug = mH(u) @ g_u
+        u_skew = ug - mH(ug)
     if g_vh is not None:
-        g_v = g_vh.mT
-        vg = v.mT @ g_v
-        inner = inner + s.unsqueeze(-1) * ((vg - vg.mT) / gaps)
-        if v.shape[-2] > s.shape[-1]:
-            g_a = g_a + u @ ((g_v - v @ vg) / s.unsqueeze(-2)).mT
-    return u @ inner @ vh + g_a
+        vg = vh @ mH(g_vh)
+        v_skew = vg - mH(vg)
+    if u.dtype.is_complex:
+        _check_svd_phase(s, u_skew, v_skew)
+    s2 = s * s
+    gaps = s2.unsqueeze(-2) - s2.unsqueeze(-1) + eye_like(s2)
+    if u_skew is not None and v_skew is not None:
+        inner = (u_skew * s.unsqueeze(-2) + s.unsqueeze(-1) * v_skew) / gaps
+    elif u_skew is not None:
+        inner = u_skew / gaps * s.unsqueeze(-2)
+    else:
+        inner = s.unsqueeze(-1) * (v_skew / gaps)
+    if g_s is not None:
+        inner = inner + diag_embed(g_s)
+    if u.dtype.is_complex and u_skew is not None and v_skew is not None:
+        inner = inner + diag_embed(u_skew.diagonal(0, -2, -1) / (2 * s))
+    if m > n and g_u is not None:
+        g_a = u @ inner
+        g_u_s = g_u / s.unsqueeze(-2)
+        return (g_a + g_u_s - u @ (mH(u) @ g_u_s)) @ vh
+    if m < n and g_vh is not None:
+        g_a = inner @ vh
+        s_g_vh = g_vh / s.unsqueeze(-1)
+        return u @ (g_a + s_g_vh - (s_g_vh @ mH(vh)) @ vh)
+    return u @ inner @ vh
+
+
+def _check_svd_phase(s, u_skew, v_skew):
+    zero = s.new_zeros(s.shape)
+    u_im = zero if u_skew is None else imag(u_skew.diagonal(0, -2, -1))
+    v_im = zero if v_skew is None else imag(v_skew.diagonal(0, -2, -1))
+    # NOTE: torch's lax allclose(u_im, -v_im, rtol=1e-2, atol=1e-2): no false positives
+    if not bool(((u_im + v_im).abs() <= 1e-2 + 1e-2 * v_im.abs()).all()):
+        raise RuntimeError("svd_backward: The singular vectors in the complex case are specified "
+                           "up to multiplication by e^{i phi}. The specified loss function "
+                           "depends on this phase term, making it ill-defined.")
 
 
 def _check_svd(A, fn="linalg.svd"):
@@ -244,14 +301,14 @@ def linalg_svd(A, full_matrices=True, *, driver=None, out=None):
     """A = U diag(S) Vh, singular values descending (torch.linalg.svd)."""
     _check_svd(A)
     _check_driver(driver)
-    return _linalg_svd_type(*_outs(LinalgSvdBackward0(full_matrices).apply(A), out))
+    return _linalg_svd_type(*out_exact(LinalgSvdBackward0(full_matrices).apply(A), out))
 
 
 def svdvals(A, *, driver=None, out=None):
     """Singular values, descending (torch.linalg.svdvals)."""
     _check_svd(A)
     _check_driver(driver)
-    return with_out(LinalgSvdBackward0(False).apply(A)[1], out)
+    return out_exact(LinalgSvdBackward0(False).apply(A)[1], out)
 
 
 def svd(input, some=True, compute_uv=True, *, out=None):
@@ -267,6 +324,6 @@ def svd(input, some=True, compute_uv=True, *, out=None):
         batch = tuple(input.shape[:-2])
         u = input.new_zeros(batch + (m, m), dtype=s.dtype)
         v = input.new_zeros(batch + (n, n), dtype=s.dtype)
-        return _svd_type(*_outs((u, s, v), out))
+        return _svd_type(*out_exact((u, s, v), out))
     u, s, vh = LinalgSvdBackward0(not some).apply(input)
-    return _svd_type(*_outs((u, s, vh.mT), out))
+    return _svd_type(*out_exact((u, s, vh.mT), out))

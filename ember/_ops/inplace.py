@@ -11,6 +11,7 @@ Every write bumps the version counter shared by the base and its views.
 from __future__ import annotations
 
 import re
+import warnings
 
 from ember._dtype import can_cast
 from ember._ops._op import Op, _legacy_type_name
@@ -143,22 +144,94 @@ def _take_history(target, result):
 
 
 def with_out(result, out):
-    """Write an op's result into ``out=`` (resized when its shape differs, as torch does)."""
+    """Write an op's result into ``out=``, cast to its dtype; an ``out`` of another shape is
+    resized, with torch's deprecation warning when it had elements."""
     if out is None:
         return result
     if _grad_state.enabled and (result._requires_grad or out._requires_grad):
-        raise RuntimeError(f"{result.grad_fn.name() if result.grad_fn else 'op'}(): functions "
-                           "with out=... arguments don't support automatic differentiation, but "
-                           "one of the arguments requires grad.")
+        raise RuntimeError(f"{_op_name(result.grad_fn)}(): functions with out=... arguments "
+                           "don't support automatic differentiation, but one of the arguments "
+                           "requires grad.")
     if result.dtype is not out.dtype and not can_cast(result.dtype, out.dtype):
         raise RuntimeError(f"result type {_scalar_type_name(result.dtype)} can't be cast to the "
                            f"desired output type {_scalar_type_name(out.dtype)}")
     if out.shape != result.shape:
+        if out.numel():
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape "
+                f"{list(out.shape)}, which does not match the required output shape "
+                f"{list(result.shape)}. This behavior is deprecated, and in a future PyTorch "
+                "release outputs will not be resized unless they have zero elements. You can "
+                "explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
+                "t.resize_(0).", UserWarning, stacklevel=3)
         out._data = result._data.astype(out.dtype.np)
         out._version.value += 1
         return out
     _write(out, result)
     return out
+
+
+# -- out= for ops that want the exact dtype (most of torch.linalg), or name what cannot be cast --
+
+_C10_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+              "bfloat16": "c10::BFloat16", "complex64": "c10::complex<float>",
+              "complex128": "c10::complex<double>", "int64": "long int", "int32": "int",
+              "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+              "bool": "bool"}
+
+
+def c10_name(dtype):
+    """The C++ name torch's messages use for a dtype: float, double, long int, c10::Half."""
+    return _C10_NAMES[dtype.name]
+
+
+EXACT_OUT = "Expected out tensor to have dtype {want}, but got {got} instead"
+
+
+def _pairs(result, out):
+    return list(zip(result, out)) if isinstance(result, tuple) else [(result, out)]
+
+
+def _written(result, pairs):
+    written = [with_out(r, o) for r, o in pairs]
+    return tuple(written) if isinstance(result, tuple) else written[0]
+
+
+def out_exact(result, out, message=EXACT_OUT, legacy=False):
+    """Write ``result`` (a tensor or a tuple) into ``out``, which must have its exact dtype, as
+    most of torch.linalg requires. ``message`` takes {want} and {got}: C++ type names, or legacy
+    scalar names (Float, ComplexDouble) when ``legacy``."""
+    if out is None:
+        return result
+    pairs = _pairs(result, out)
+    name = _scalar_type_name if legacy else c10_name
+    for r, o in pairs:
+        if o.dtype is not r.dtype:
+            raise RuntimeError(message.format(want=name(r.dtype), got=name(o.dtype)))
+    return _written(result, pairs)
+
+
+def out_castable(result, out, fn, names=("result",)):
+    """Write ``result`` into ``out``, casting, but refusing a dtype the result cannot be cast to
+    with torch's message naming the op (``fn``) and each output (``names``)."""
+    if out is None:
+        return result
+    pairs = _pairs(result, out)
+    for (r, o), what in zip(pairs, names):
+        if o.dtype is not r.dtype and not can_cast(r.dtype, o.dtype):
+            raise RuntimeError(f"{fn}: Expected {what} to be safely castable from "
+                               f"{_scalar_type_name(r.dtype)} dtype, but got {what} with dtype "
+                               f"{_scalar_type_name(o.dtype)}")
+    return _written(result, pairs)
+
+
+def _op_name(node):
+    """torch's name of the op behind a node: MulBackward0 -> mul, LinalgInvExBackward0 ->
+    linalg_inv_ex."""
+    if node is None:
+        return "op"
+    name = re.sub(r"Backward\d*$", "", node.name())
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 # -- views: CopySlices --------------------------------------------------------------------------

@@ -390,29 +390,10 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     return out
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Variance with Bessel's correction by default (torch.var); a composite."""
-    if isinstance(dim, bool):
-        dim, unbiased = None, dim
-    if input.dtype.category < FLOAT:
-        raise RuntimeError("std and var only support floating point and complex dtypes")
-    if correction is None:
-        correction = 0 if unbiased is False else 1
-    dims = reduce_dims(dim, input.ndim)
-    count = math.prod(input.shape[d] for d in dims)
-    centered = input - input.mean(dims, keepdim=True)
-    # NOTE: |z|^2 for complex input, so the variance is real, as torch's is
-    squares = centered.abs().square() if input.is_complex() else centered * centered
-    return squares.sum(dims, keepdim=keepdim) / builtins_max(count - correction, 0)
+from ember._ops.inplace import EXACT_OUT, c10_name  # noqa: E402
 
-
-def builtins_max(a, b):
-    return a if a > b else b
-
-
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Standard deviation, sqrt of var (torch.std)."""
-    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+# var, std (and var_mean, std_mean) are Ops of their own, in variance.py
+from ember._ops.variance import std, var  # noqa: E402, F401 - re-exported
 
 
 class _Logical(Op):
@@ -427,14 +408,24 @@ class _Logical(Op):
         return out if x.dtype != self.xp.uint8 else out.astype(self.xp.uint8)
 
 
-def all(input, dim=None, keepdim=False):
+def all(input, dim=None, keepdim=False, *, out=None):
     """True where every element is nonzero; bool (uint8 for uint8 input) as in torch.all."""
-    return _Logical("all", reduce_dims(dim, input.ndim), keepdim).apply(input)
+    return _logical_out("all", _Logical("all", reduce_dims(dim, input.ndim), keepdim).apply(input),
+                        out)
 
 
-def any(input, dim=None, keepdim=False):
+def any(input, dim=None, keepdim=False, *, out=None):
     """True where some element is nonzero (torch.any)."""
-    return _Logical("any", reduce_dims(dim, input.ndim), keepdim).apply(input)
+    return _logical_out("any", _Logical("any", reduce_dims(dim, input.ndim), keepdim).apply(input),
+                        out)
+
+
+def _logical_out(name, result, out):
+    # torch writes all / any only into bool or uint8 tensors
+    if out is not None and out.dtype not in (_dtype.bool, _dtype.uint8):
+        raise RuntimeError(f"{name} only supports bool tensor for result, got: "
+                           f"{_legacy_type_name(out).split('.')[1][:-6]}")
+    return with_out(result if out is None else result.to(out.dtype), out)
 
 
 class LogsumexpBackward0(_Reduction):
@@ -455,13 +446,23 @@ class LogsumexpBackward0(_Reduction):
     def backward(self, g):
         x, out = self.saved
         shape = self._input_meta[0][0]
-        return (_expand_grad(g, self.dims, self.keepdim, shape)
-                * (x - _expand_grad(out, self.dims, self.keepdim, shape)).exp())
+        weights = (x - _expand_grad(out, self.dims, self.keepdim, shape)).exp()
+        if weights.dtype.is_complex:  # torch's convention: g times the conjugate derivative
+            from ember._ops.complex import conj
+
+            weights = conj(weights)
+        return _expand_grad(g, self.dims, self.keepdim, shape) * weights
 
 
-def logsumexp(input, dim, keepdim=False):
-    """log(sum(exp(input))) over dim, computed stably (torch.logsumexp)."""
-    return LogsumexpBackward0(reduce_dims(dim, input.ndim), keepdim).apply(input)
+def logsumexp(input, dim, keepdim=False, *, out=None):
+    """log(sum(exp(input))) over dim, computed stably (torch.logsumexp); with ``out``, in out's
+    dtype, which must be floating, as torch."""
+    if out is not None:
+        if out.dtype.category != FLOAT:
+            raise RuntimeError("logsumexp(): Expected floating point type for result tensor, but "
+                               f"got: {_legacy_type_name(out).split('.')[1][:-6]}")
+        input = input.to(out.dtype)
+    return with_out(LogsumexpBackward0(reduce_dims(dim, input.ndim), keepdim).apply(input), out)
 
 
 class CumsumBackward0(Op):
@@ -479,11 +480,25 @@ class CumsumBackward0(Op):
         return g.sum(self.dim, keepdim=True) - g.cumsum(self.dim) + g
 
 
-def cumsum(input, dim, *, dtype=None):
-    """Running sum along dim; ints and bools accumulate in int64 (torch.cumsum)."""
+def cumulative_dtype(kernel, dtype, out):
+    """The dtype a cumulative op computes in: ``dtype``, else out's (torch computes in the out
+    tensor's dtype); bool is refused, as torch's kernels refuse it."""
+    if out is not None:
+        if dtype is not None and dtype is not out.dtype:
+            raise RuntimeError(EXACT_OUT.format(want=c10_name(dtype), got=c10_name(out.dtype)))
+        dtype = out.dtype
+    if dtype is _dtype.bool:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+    return dtype
+
+
+def cumsum(input, dim, *, dtype=None, out=None):
+    """Running sum along dim; ints and bools accumulate in int64 (torch.cumsum); with ``out``,
+    in out's dtype."""
+    dtype = cumulative_dtype("cumsum_out_cpu", dtype, out)
     if dtype is not None:
         input = input.to(dtype)
-    return CumsumBackward0(wrap_dim(dim, input.ndim)).apply(input)
+    return with_out(CumsumBackward0(wrap_dim(dim, input.ndim)).apply(input), out)
 
 
 _ = (BOOL, INT, _dtype)

@@ -5,6 +5,7 @@ and DLPack exchange (Tensor.__dlpack__, __dlpack_device__, from_dlpack)."""
 from __future__ import annotations
 
 import enum
+import math
 import numbers
 
 import numpy  # host side only: dtype limits, the Python values of apply_ / map_
@@ -13,10 +14,11 @@ from ember._dtype import _FROM_NP, BOOL, COMPLEX, FLOAT
 from ember._ops import join as J
 from ember._ops import reduce as R
 from ember._ops import shape as S
-from ember._ops._op import Op
-from ember._ops.inplace import inplace_update, with_out
+from ember._ops._op import Op, result_type
+from ember._ops.inplace import EXACT_OUT, c10_name, inplace_update, out_exact, with_out
 from ember._ops.pointwise import _legacy_scalar_name, where
 from ember._ops.products_einsum import _conj
+from ember._ops.variance import std_mean, var_mean
 
 __all__ = ["cumprod", "logcumsumexp", "diff", "renorm", "nansum", "nanmean", "std_mean",
            "var_mean", "dist", "count_nonzero", "from_dlpack"]
@@ -75,7 +77,9 @@ def _cumprod_grad_with_zeros(x, g, dim):
 
 
 def cumprod(input, dim, *, dtype=None, out=None):
-    """Running product along dim (torch.cumprod); its gradient is exact with zeros."""
+    """Running product along dim (torch.cumprod); its gradient is exact with zeros. With ``out``,
+    in out's dtype, as torch."""
+    dtype = R.cumulative_dtype("cumprod_out_cpu", dtype, out)
     if dtype is not None:
         input = input.to(dtype)
     return with_out(CumprodBackward0(_scan_dim(input, dim)).apply(input), out)
@@ -159,7 +163,8 @@ def _complex_logcumsumexp(xp, x, dim):
 
 def logcumsumexp(input, dim, *, out=None):
     """log(cumsum(exp(input))) along dim, computed without overflow (torch.logcumsumexp)."""
-    return with_out(LogcumsumexpBackward0(_scan_dim(input, dim)).apply(input), out)
+    return out_exact(LogcumsumexpBackward0(_scan_dim(input, dim)).apply(input), out,
+                     "expected scalar_type {want} but found {got}", legacy=True)
 
 
 # -- diff, renorm ------------------------------------------------------------------------------
@@ -181,8 +186,8 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
             raise RuntimeError("diff expects prepend or append to be the same dimension as input")
         parts.append(extra)
     x = J.cat(parts, dim) if len(parts) > 1 else input
-    if n == 0:
-        return with_out(x.clone(), out)
+    if n == 0:  # torch copies into out, which must then have the exact dtype
+        return out_exact(x.clone(), out, "expected scalar_type {want} but found {got}", legacy=True)
     for _ in range(n):
         size = x.shape[dim]
         if size == 0:
@@ -206,7 +211,7 @@ def renorm(input, p, dim, maxnorm, *, out=None):
     others = [d for d in range(input.ndim) if d != dim]
     norms = R.norm(input, p, others, keepdim=True)
     scale = where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
-    return with_out(input * scale, out)
+    return out_exact(input * scale, out)
 
 
 def renorm_(input, p, dim, maxnorm):
@@ -219,14 +224,32 @@ def renorm_(input, p, dim, maxnorm):
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    """Sum treating NaN as zero (torch.nansum); integers and bools sum to int64."""
+    """Sum treating NaN as zero (torch.nansum); integers and bools sum to int64. With ``out``,
+    floating input sums in out's dtype (a floating one, as torch's kernel)."""
     if input.dtype.category == COMPLEX:
         raise RuntimeError("nansum on CPU does not support complex inputs")
+    if input.dtype.category < FLOAT:  # torch: no NaN, a plain sum
+        _check_out_dtype(dtype, out)
+        result = R.sum(input, dim, keepdim, dtype=dtype)
+        return with_out(result if out is None else result.to(out.dtype), out)
+    dtype = _nansum_dtype(dtype, out)
     if dtype is not None:
         input = input.to(dtype)
-    if input.dtype.category >= FLOAT:
-        input = where(input.isnan(), 0, input)
-    return with_out(R.sum(input, dim, keepdim), out)
+    return with_out(R.sum(where(input.isnan(), 0, input), dim, keepdim), out)
+
+
+def _check_out_dtype(dtype, out):
+    if dtype is not None and out is not None and out.dtype is not dtype:
+        raise RuntimeError(EXACT_OUT.format(want=c10_name(dtype), got=c10_name(out.dtype)))
+
+
+def _nansum_dtype(dtype, out):
+    _check_out_dtype(dtype, out)
+    dtype = dtype or (out.dtype if out is not None else None)
+    if dtype is not None and dtype.category != FLOAT:
+        raise NotImplementedError(f"\"nansum_cpu\" not implemented for "
+                                  f"'{_legacy_scalar_name(dtype)}'")
+    return dtype
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
@@ -234,39 +257,90 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if input.dtype.category < FLOAT:
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
                            f"but got {_legacy_scalar_name(input.dtype)}")
+    dtype = _nansum_dtype(dtype, out)
     if dtype is not None:
         input = input.to(dtype)
     count = input.isnan().logical_not().sum(dim, keepdim)
     return with_out(nansum(input, dim, keepdim) / count, out)
 
 
-def _moments(name, input, dim, unbiased, keepdim, correction):
-    if input.dtype.category < FLOAT:
-        raise RuntimeError(f"{name} only support floating point and complex dtypes")
-    if isinstance(dim, bool):  # var_mean(input, unbiased) in torch's older positional form
-        dim, unbiased = None, dim
-    var = R.var(input, dim, unbiased, keepdim, correction=correction)
-    return var, R.mean(input, R.reduce_dims(dim, input.ndim), keepdim)
+class DistBackward0(Op):
+    """The p-norm of a - b over all elements, broadcast; gradients by torch's norm_backward."""
+
+    def __init__(self, p):
+        self.p = p
+
+    def forward(self, a, b):
+        xp = self.xp
+        d = a - b
+        if d.dtype in R._HALF_TYPES:
+            out = _norm_array(xp, d.astype("float32"), self.p).astype(d.dtype)
+        else:
+            out = _norm_array(xp, d, self.p)
+            out = out.astype(d.real.dtype if d.dtype.kind == "c" else d.dtype)
+        self.save(a, b, out)
+        return out
+
+    def backward(self, g):
+        a, b, norm = self.saved
+        if self.p == 0:
+            # NOTE: torch's formula gives no tensor here, and negating it for ``other`` fails
+            if self.needs_input_grad[1]:
+                raise RuntimeError("Expected a proper Tensor but got None (or an undefined "
+                                   "Tensor in C++) for argument #0 'self'")
+            return None, None
+        g_a = _norm_backward(g, a - b, self.p, norm)
+        return g_a, -g_a
 
 
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """(var, mean) in one call, as a plain tuple (torch.var_mean)."""
-    return _moments("var_mean", input, dim, unbiased, keepdim, correction)
+def _norm_array(xp, d, p):
+    size = xp.abs(d)
+    if p in (math.inf, -math.inf):
+        if not size.size:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty "
+                               "tensor because the operation does not have an identity")
+        return size.max() if p > 0 else size.min()
+    with R._quiet(xp):
+        if p == 0:
+            return (size != 0).sum().astype(size.dtype)
+        if p == 2:
+            return xp.sqrt((size * size).sum())
+        return (size ** p).sum() ** (1.0 / p)
 
 
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """(std, mean) in one call, as a plain tuple (torch.std_mean)."""
-    var, mean = _moments("std_mean", input, dim, unbiased, keepdim, correction)
-    return var.sqrt(), mean
+def _norm_backward(g, d, p, norm):
+    """torch's norm_backward for the norm of d over all elements."""
+    if p == 1:
+        return d.sgn() * g
+    if p == 2:
+        return g * where(norm == 0, 0.0, d / norm)
+    if p in (math.inf, -math.inf):
+        size = d.abs()
+        hits = ((size == norm) | d.isnan()).to(g.dtype)
+        return d.sgn() * (g / hits.sum()) * hits
+    size = d.abs()
+    if p < 1:
+        powered = where(d == 0, 0.0, size ** (p - 1))
+        return d.sgn() * powered * g * norm ** (1 - p)
+    scale = where(norm == 0, 0.0, g / norm ** (p - 1))
+    if p < 2:
+        return d.sgn() * size ** (p - 1) * scale
+    return d * size ** (p - 2) * scale
 
 
 def dist(input, other, p=2):
     """The p-norm of input - other, broadcast and dtype-promoted (torch.dist)."""
-    difference = input - other
-    if difference.dtype.category < FLOAT:
+    from ember._tensor import Tensor
+
+    if not isinstance(other, Tensor):
+        raise TypeError("dist(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
+    dtype = result_type(input, other)
+    if dtype.category < FLOAT:
         raise RuntimeError("norm(): input dtype should be either floating point or complex. Got "
-                           f"{_legacy_scalar_name(difference.dtype)} instead.")
-    return R.norm(difference, float(p))
+                           f"{_legacy_scalar_name(dtype)} instead.")
+    S.broadcast_shape(input.shape, other.shape)
+    return DistBackward0(float(p)).apply(input, other)
 
 
 def count_nonzero(input, dim=None):

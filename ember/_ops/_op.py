@@ -137,7 +137,9 @@ class Op(Node):
         if out.__class__ is tuple:
             outputs = tuple(_wrap(o, device, xp) for o in out)
         else:
-            outputs = _wrap(out, device, xp)
+            # _wrap, inlined: this is every op's path
+            outputs = Tensor._make(out if out.__class__ is xp.ndarray else xp.asarray(out),
+                                   device)
         if self.is_view:
             _share_storage(outputs, args[0])
         if record:
@@ -210,7 +212,7 @@ class Op(Node):
                 "graph are freed when you call .backward() or autograd.grad(). Specify "
                 "retain_graph=True if you need to backward through the graph a second time or if "
                 "you need to access saved tensors after calling backward.")
-        return tuple(self._unpack(e) for e in self._saved)
+        return tuple([self._unpack(e) for e in self._saved])
 
     def _unpack(self, entry):
         kind, value, version = entry
@@ -239,10 +241,12 @@ class Op(Node):
                 meta.append((a._data.shape, a.dtype))
                 if not a._requires_grad:
                     edges.append(None)
-                elif a._base is None and a._grad_fn is not None:
-                    edges.append((a._grad_fn, a._output_nr))
-                else:
+                elif a._base is not None:
                     edges.append(_edge(a))
+                elif a._grad_fn is not None:
+                    edges.append((a._grad_fn, a._output_nr))
+                else:  # a leaf
+                    edges.append((a._accumulator or a._grad_accumulator(), 0))
             else:
                 edges.append(False)
                 meta.append(None)
@@ -256,7 +260,8 @@ class Op(Node):
         self._output_device = outs[0].device
         if self._saved:
             raws = raw if raw.__class__ is tuple else (raw,)
-            self._saved = [self._mark_output(e, outs, raws) for e in self._saved]
+            self._saved = [self._mark_output(e, outs, raws) if e[0] == "array" else e
+                           for e in self._saved]
         for nr, out in enumerate(outs):
             if out.dtype.category >= FLOAT:
                 out._grad_fn, out._output_nr, out._requires_grad = self, nr, True

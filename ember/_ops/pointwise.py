@@ -104,11 +104,10 @@ def _requires(op, i):
 def conj(x):
     """The complex conjugate of a saved operand (tensor or Python number); reals pass through.
     NOTE: torch's complex gradients are conjugate Wirtinger derivatives: d(a*b)/da is conj(b)."""
-    if isinstance(x, complex):
-        return x.conjugate()
-    if getattr(x, "dtype", None) is not None and getattr(x.dtype, "is_complex", False):
-        return x.conj()
-    return x
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return x.conjugate() if isinstance(x, complex) else x
+    return x.conj() if getattr(dtype, "is_complex", False) else x
 
 
 class MulBackward0(Op):
@@ -122,8 +121,8 @@ class MulBackward0(Op):
 
     def backward(self, g):
         a, b = self.saved
-        return (g * conj(b) if self.needs_input_grad[0] else None,
-                g * conj(a) if self.needs_input_grad[1] else None)
+        needs = self.needs_input_grad
+        return g * conj(b) if needs[0] else None, g * conj(a) if needs[1] else None
 
 
 class DivBackward0(Op):

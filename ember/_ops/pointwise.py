@@ -43,8 +43,11 @@ def _expect_tensor(fn_name, value, arg, position):
 
 
 class AddBackward0(Op):
+    alpha = 1
+
     def __init__(self, alpha=1):
-        self.alpha = alpha
+        if alpha != 1 or alpha.__class__ is bool:
+            self.alpha = alpha
 
     def forward(self, a, b):
         return a + b if self.alpha == 1 else a + _scaled(b, self.alpha)
@@ -54,8 +57,11 @@ class AddBackward0(Op):
 
 
 class SubBackward0(Op):
+    alpha = 1
+
     def __init__(self, alpha=1):
-        self.alpha = alpha
+        if alpha != 1 or alpha.__class__ is bool:
+            self.alpha = alpha
 
     def forward(self, a, b):
         return a - b if self.alpha == 1 else a - _scaled(b, self.alpha)
@@ -306,6 +312,8 @@ def add(input, other, *, alpha=1, out=None):
         return plain_binary(operator.add, input, other)
     if alpha != 1 or isinstance(alpha, bool):
         _check_alpha(input, other, alpha)
+    elif out is None:
+        return AddBackward0().apply(input, other)
     return with_out(AddBackward0(alpha).apply(input, other), out)
 
 
@@ -330,8 +338,10 @@ def rsub(input, other, alpha=1):
 
 def mul(input, other, *, out=None):
     """Elementwise product (torch.mul)."""
-    if out is None and plain_pair(input, other):
-        return plain_binary(operator.mul, input, other)
+    if out is None:
+        if plain_pair(input, other):
+            return plain_binary(operator.mul, input, other)
+        return MulBackward0().apply(input, other)
     return with_out(MulBackward0().apply(input, other), out)
 
 

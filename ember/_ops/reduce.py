@@ -37,8 +37,10 @@ def _expand_grad(g, dims, keepdim, shape):
         for d in dims:
             kept[d] = 1
         g = g.reshape(kept)
+    if g._data.shape == shape:
+        return g
     # the shape is known to be valid: skip expand's argument checks (this is on every backward)
-    return ExpandBackward0(tuple(shape)).apply(g) if g.shape != shape else g
+    return ExpandBackward0(tuple(shape)).apply(g)
 
 
 class _Reduction(Op):
@@ -92,9 +94,11 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum over ``dim`` (all by default); ints and bools sum to int64 (torch.sum)."""
     if dtype is not None:
         input = input.to(dtype)
-    dims = reduce_dims(dim, input.ndim)
-    op = SumBackward0 if dim is None else SumBackward1
-    return with_out(op(dims, keepdim).apply(input), out)
+    if dim is None:
+        result = SumBackward0(tuple(range(input._data.ndim)), keepdim).apply(input)
+    else:
+        result = SumBackward1(reduce_dims(dim, input._data.ndim), keepdim).apply(input)
+    return result if out is None else with_out(result, out)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):

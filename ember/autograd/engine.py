@@ -457,8 +457,10 @@ def _initial_grad(t, grad, index):
             raise RuntimeError("grad can be implicitly created only for real scalar outputs but "
                                f"got {t.dtype}")
         data = t._data
-        # NOTE: xp_of, not __array_namespace__: CuPy arrays do not have the latter
-        return type(t)._make(xp_of(t.device).ones(data.shape, data.dtype), t.device)
+        # NOTE: xp_of, not __array_namespace__: CuPy arrays do not have the latter; and a
+        # one-element array made by array() is much cheaper than by ones()
+        ones = xp_of(t.device).array(1, data.dtype).reshape(data.shape)
+        return type(t)._make(ones, t.device)
     if grad.shape != t.shape:
         raise RuntimeError(f"Mismatch in shape: grad_output[{index}] has a shape of {grad.shape} "
                            f"and output[{index}] has a shape of {t.shape}.")

@@ -41,15 +41,19 @@ class AccumulateGrad(Node):
     def __repr__(self):
         return f"<AccumulateGrad object at {id(self):#x}>"
 
-    def accumulate(self, grad, create_graph):
-        """torch's rules: a fresh copy the first time; then in place, or out of place (keeping
-        the graph) under create_graph."""
-        leaf = self.variable
+    def accumulate(self, grad, create_graph, owned=False):
+        """torch's rules: a fresh copy the first time (or, when nothing else holds ``grad``,
+        its memory, as torch steals a gradient nobody else uses); then in place, or out of place
+        (keeping the graph) under create_graph."""
+        leaf = self._variable()
         if leaf is None:
             return  # the leaf is gone: nobody can read its gradient
         old = leaf._grad
         if old is None:
-            leaf._grad = _first_grad(leaf, grad, create_graph)
+            if owned and leaf.device.type == "cpu" and _may_steal(grad._data, leaf._data):
+                leaf._grad = grad._make(grad._data, grad.device)
+            else:
+                leaf._grad = _first_grad(leaf, grad, create_graph)
         elif create_graph:
             leaf._grad = old + grad
         else:
@@ -83,6 +87,14 @@ class CopyBackwards(Op):
 
         # the overwritten values get zeros (torch does so, rather than no gradient)
         return (zeros_like(g) if self.needs_input_grad[0] else None), g
+
+
+def _may_steal(array, leaf_array):
+    """Whether a gradient's array, referenced only by its tensor (no other tensor, no view of
+    it), can become the leaf's .grad without a copy: it must have the leaf's layout."""
+    # NOTE: 3 references: the tensor's _data, this argument and getrefcount's argument
+    return (sys.getrefcount(array) <= 3 and array.base is None
+            and array.strides == leaf_array.strides and array.flags.writeable)
 
 
 def _first_grad(leaf, grad, create_graph):
@@ -216,8 +228,14 @@ class _GraphTask:
                 if not left:
                     if child.__class__ is AccumulateGrad:
                         del buffers[child]
-                        if slots[0] is not None and self.accumulate:
-                            child.accumulate(slots[0], create_graph)
+                        grad = slots[0]
+                        if grad is not None and self.accumulate:
+                            # NOTE: who holds ``grad`` when only this loop does: slots, grad,
+                            # getrefcount's argument; and if it is the delivered one, also g,
+                            # the pending tuple and the producer's results tuple
+                            owned = not create_graph and (sys.getrefcount(grad) <= (
+                                6 if grad is g else 3))
+                            child.accumulate(grad, create_graph, owned)
                     else:
                         heappush(heap, (-child._seq, child))
             if not heap:
@@ -344,7 +362,8 @@ def _call(node, grads):
         results = tuple(r if e else None for r, e in zip(results, edges))
     if node._post_hooks:
         for hook in list(node._post_hooks):
-            replaced = hook(results, tuple(grads))
+            # a new tuple: a hook that keeps it holds references the engine can count
+            replaced = hook(tuple([*results]), tuple(grads))
             if replaced is not None:
                 results = tuple(replaced)
     return results

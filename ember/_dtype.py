@@ -19,7 +19,8 @@ BOOL, INT, FLOAT, COMPLEX = 0, 1, 2, 3
 class dtype:
     """A tensor element type; ``repr`` is ``ember.float32`` as torch's is ``torch.float32``."""
 
-    __slots__ = ("name", "np", "itemsize", "category", "is_signed", "_rank")
+    __slots__ = ("name", "np", "itemsize", "category", "is_signed", "is_floating_point",
+                 "is_complex", "_rank")
 
     def __init__(self, name, np_dtype, category, rank):
         self.name = name
@@ -27,15 +28,10 @@ class dtype:
         self.itemsize = self.np.itemsize
         self.category = category
         self.is_signed = name not in ("bool", "uint8")
+        # plain attributes, not properties: they are read on every backward
+        self.is_floating_point = category == FLOAT
+        self.is_complex = category == COMPLEX
         self._rank = rank
-
-    @property
-    def is_floating_point(self):
-        return self.category == FLOAT
-
-    @property
-    def is_complex(self):
-        return self.category == COMPLEX
 
     def to_real(self):
         return {"complex64": float32, "complex128": float64}.get(self.name, self)

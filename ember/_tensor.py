@@ -160,6 +160,10 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute gradients of this tensor w.r.t. graph leaves (torch.Tensor.backward)."""
+        if inputs is None and (gradient is None or gradient.__class__ is Tensor):
+            # the common call skips autograd.backward's argument normalisation
+            _engine.run_backward((self,), (gradient,), retain_graph, create_graph)
+            return
         from ember import autograd
 
         autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
@@ -615,4 +619,5 @@ class Tensor:
 _op_module.Tensor = Tensor  # the Op machinery wraps results in this class
 
 from ember.autograd import _meta  # noqa: E402
+from ember.autograd import engine as _engine  # noqa: E402
 from ember.autograd.engine import AccumulateGrad as _AccumulateGrad  # noqa: E402

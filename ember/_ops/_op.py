@@ -14,6 +14,7 @@ import re
 
 from ember import _dtype
 from ember._backend import xp_of
+from ember._device import CPU as _CPU
 from ember._dtype import FLOAT, INT
 from ember.autograd.grad_mode import state as _grad_state
 
@@ -89,6 +90,11 @@ class Op(Node):
     accumulate in int64, as torch's sum and prod do).
     """
 
+    # NOTE: the fields every recorded op sets are slots (faster to set and read than the
+    # instance dict, which subclasses still have for their own parameters)
+    __slots__ = ("xp", "_compute_dtype", "_recording", "_inputs", "_in_arrays", "_seq", "_edges",
+                 "_input_meta", "_output_device", "_saved")
+
     promote = "binary"
     opmath_scalars = False  # see _prepare
     _opmath = None  # set when a half-precision op computes in float32 (see _prepare)
@@ -122,10 +128,12 @@ class Op(Node):
         else:
             args, tensors, arrays = self._prepare(args)
         device = first.device
-        self.xp = xp = _numpy if device.type == "cpu" else xp_of(device)
-        record = self._recording = wants_grad and _grad_state.enabled and self.differentiable
-        if record:
-            self._inputs, self._in_arrays = args, arrays
+        self.xp = xp = _numpy if device is _CPU else xp_of(device)
+        if wants_grad and _grad_state.enabled and self.differentiable:
+            record = self._recording = True
+            self._inputs, self._in_arrays, self._saved = args, arrays, ()
+        else:
+            record = self._recording = False
         try:
             out = self.forward(*arrays)
         except ValueError:
@@ -137,7 +145,9 @@ class Op(Node):
         if out.__class__ is tuple:
             outputs = tuple(_wrap(o, device, xp) for o in out)
         else:
-            outputs = _wrap(out, device, xp)
+            # _wrap, inlined: this is every op's path
+            outputs = Tensor._make(out if out.__class__ is xp.ndarray else xp.asarray(out),
+                                   device)
         if self.is_view:
             _share_storage(outputs, args[0])
         if record:
@@ -210,7 +220,7 @@ class Op(Node):
                 "graph are freed when you call .backward() or autograd.grad(). Specify "
                 "retain_graph=True if you need to backward through the graph a second time or if "
                 "you need to access saved tensors after calling backward.")
-        return tuple(self._unpack(e) for e in self._saved)
+        return tuple([self._unpack(e) for e in self._saved])
 
     def _unpack(self, entry):
         kind, value, version = entry
@@ -233,36 +243,49 @@ class Op(Node):
 
     def _record(self, args, outputs, raw=None):
         self._seq = next(_sequence)
-        edges, meta = [], []
+        self._edges = edges = []
+        self._input_meta = meta = []
         for a in args:
             if isinstance(a, Tensor):
                 meta.append((a._data.shape, a.dtype))
                 if not a._requires_grad:
                     edges.append(None)
-                elif a._base is None and a._grad_fn is not None:
-                    edges.append((a._grad_fn, a._output_nr))
-                else:
+                elif a._base is not None:
                     edges.append(_edge(a))
+                elif a._grad_fn is not None:
+                    edges.append((a._grad_fn, a._output_nr))
+                else:  # a leaf
+                    edges.append((a._accumulator or a._grad_accumulator(), 0))
             else:
                 edges.append(False)
                 meta.append(None)
-        self._edges, self._input_meta = edges, meta
-        if outputs.__class__ is tuple:
-            outs = outputs
-            self._n_outputs = len(outs)
-            self._output_meta = tuple((o._data.shape, o.dtype, o.device) for o in outs)
-        else:
-            outs = (outputs,)
-        self._output_device = outs[0].device
+        self._in_arrays = self._inputs = None
+        if outputs.__class__ is not tuple:
+            # one output, the common case
+            self._output_device = outputs.device
+            if self._saved:
+                self._mark_outputs((outputs,), (raw,))
+            if outputs.dtype.category >= FLOAT:
+                outputs._grad_fn, outputs._requires_grad = self, True
+                if outputs._output_nr:
+                    outputs._output_nr = 0  # a tensor that was another node's second output
+                if outputs._base is not None:
+                    outputs._view_version = outputs._version.value  # see Tensor.grad_fn
+            return
+        self._n_outputs = len(outputs)
+        self._output_meta = tuple((o._data.shape, o.dtype, o.device) for o in outputs)
+        self._output_device = outputs[0].device
         if self._saved:
-            raws = raw if raw.__class__ is tuple else (raw,)
-            self._saved = [self._mark_output(e, outs, raws) for e in self._saved]
-        for nr, out in enumerate(outs):
+            self._mark_outputs(outputs, raw)
+        for nr, out in enumerate(outputs):
             if out.dtype.category >= FLOAT:
                 out._grad_fn, out._output_nr, out._requires_grad = self, nr, True
                 if out._base is not None:
                     out._view_version = out._version.value  # see Tensor.grad_fn
-        self._in_arrays = self._inputs = None
+
+    def _mark_outputs(self, outs, raws):
+        self._saved = [self._mark_output(e, outs, raws) if e[0] == "array" else e
+                       for e in self._saved]
 
     def _mark_output(self, entry, outs, raws=()):
         if entry[0] == "array" and entry[1] is not None:

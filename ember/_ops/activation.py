@@ -10,6 +10,7 @@ import math
 
 import numpy
 
+from ember._dtype import bfloat16 as _bfloat16
 from ember._ops import _special_math
 from ember._ops._op import Op
 from ember._ops.pointwise import _reject, where
@@ -20,6 +21,8 @@ _SQRT1_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 _NOT_FLOAT = "biuc"  # NumPy kinds torch has no activation kernel for: bool, ints, complex
+
+_BFLOAT16 = _bfloat16.np  # NOTE: dtype.name is a slow property; compare dtypes instead
 
 
 def _wide(x):
@@ -288,13 +291,13 @@ class AddmmBackward0(Op):
 
     def forward(self, x, w, b=None):
         self.save(x, w)
-        if x.dtype.name == "bfloat16":
+        if x.dtype == _BFLOAT16:
             # NOTE: NumPy has no bfloat16 matmul kernel; accumulate in float32 and round once
             y = x.astype(numpy.float32) @ w.astype(numpy.float32).T
         else:
             y = x @ w.T
         if b is not None:
-            y = y + b
+            y += b  # y is a fresh product: add in place
         return y.astype(x.dtype, copy=False)
 
     def backward(self, g):
@@ -303,10 +306,16 @@ class AddmmBackward0(Op):
         grad_x = g @ w if needs[0] else None
         grad_w = None
         if needs[1]:
-            grad_w = g.reshape(-1, g.shape[-1]).mT @ x.reshape(-1, x.shape[-1])
+            if g._data.ndim == 2:
+                grad_w = g.mT @ x
+            else:
+                grad_w = g.reshape(-1, g.shape[-1]).mT @ x.reshape(-1, x.shape[-1])
         if len(needs) == 2:
             return grad_x, grad_w
-        return grad_x, grad_w, g  # the engine sums g to the bias's shape
+        grad_b = g
+        if needs[2] and g._data.ndim > 1 and len(self._input_meta[2][0]) == 1:
+            grad_b = g.sum(tuple(range(g._data.ndim - 1)))  # a vector bias: sum the batch dims
+        return grad_x, grad_w, grad_b  # any other bias shape: the engine sums g to it
 
 
 class MmBackward0(AddmmBackward0):

@@ -4,9 +4,12 @@ batch dims back to each input's shape."""
 
 from __future__ import annotations
 
+from ember._dtype import bfloat16 as _bfloat16
 from ember._ops._op import Op, _legacy_type_name
 from ember._ops.inplace import with_out
 from ember._ops.pointwise import conj
+
+_BFLOAT16 = _bfloat16.np  # NOTE: dtype.name is a slow property; compare dtypes instead
 
 
 def _scalar_name(t):
@@ -20,7 +23,7 @@ class MmBackward0(Op):
 
     def forward(self, a, b):
         self.save(a, b)
-        if a.dtype.name == "bfloat16":
+        if a.dtype == _BFLOAT16:
             # NOTE: NumPy has no bfloat16 matmul kernel; accumulate in float32 and round once
             return (a.astype("float32") @ b.astype("float32")).astype(a.dtype)
         return a @ b

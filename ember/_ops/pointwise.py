@@ -43,8 +43,11 @@ def _expect_tensor(fn_name, value, arg, position):
 
 
 class AddBackward0(Op):
+    alpha = 1
+
     def __init__(self, alpha=1):
-        self.alpha = alpha
+        if alpha != 1 or alpha.__class__ is bool:
+            self.alpha = alpha
 
     def forward(self, a, b):
         return a + b if self.alpha == 1 else a + _scaled(b, self.alpha)
@@ -54,8 +57,11 @@ class AddBackward0(Op):
 
 
 class SubBackward0(Op):
+    alpha = 1
+
     def __init__(self, alpha=1):
-        self.alpha = alpha
+        if alpha != 1 or alpha.__class__ is bool:
+            self.alpha = alpha
 
     def forward(self, a, b):
         return a - b if self.alpha == 1 else a - _scaled(b, self.alpha)
@@ -104,11 +110,10 @@ def _requires(op, i):
 def conj(x):
     """The complex conjugate of a saved operand (tensor or Python number); reals pass through.
     NOTE: torch's complex gradients are conjugate Wirtinger derivatives: d(a*b)/da is conj(b)."""
-    if isinstance(x, complex):
-        return x.conjugate()
-    if getattr(x, "dtype", None) is not None and getattr(x.dtype, "is_complex", False):
-        return x.conj()
-    return x
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return x.conjugate() if isinstance(x, complex) else x
+    return x.conj() if getattr(dtype, "is_complex", False) else x
 
 
 class MulBackward0(Op):
@@ -122,8 +127,8 @@ class MulBackward0(Op):
 
     def backward(self, g):
         a, b = self.saved
-        return (g * conj(b) if self.needs_input_grad[0] else None,
-                g * conj(a) if self.needs_input_grad[1] else None)
+        needs = self.needs_input_grad
+        return g * conj(b) if needs[0] else None, g * conj(a) if needs[1] else None
 
 
 class DivBackward0(Op):
@@ -307,6 +312,8 @@ def add(input, other, *, alpha=1, out=None):
         return plain_binary(operator.add, input, other)
     if alpha != 1 or isinstance(alpha, bool):
         _check_alpha(input, other, alpha)
+    elif out is None:
+        return AddBackward0().apply(input, other)
     return with_out(AddBackward0(alpha).apply(input, other), out)
 
 
@@ -331,8 +338,10 @@ def rsub(input, other, alpha=1):
 
 def mul(input, other, *, out=None):
     """Elementwise product (torch.mul)."""
-    if out is None and plain_pair(input, other):
-        return plain_binary(operator.mul, input, other)
+    if out is None:
+        if plain_pair(input, other):
+            return plain_binary(operator.mul, input, other)
+        return MulBackward0().apply(input, other)
     return with_out(MulBackward0().apply(input, other), out)
 
 

@@ -7,11 +7,13 @@ import collections
 import math
 
 from ember import _dtype
+from ember._backend import xp_of
 from ember._dtype import BOOL, FLOAT, INT
 from ember._ops._op import Op, _legacy_type_name
 from ember._ops.inplace import with_out
 from ember._ops.pointwise import _reject
-from ember._ops.shape import ExpandBackward0, wrap_dim
+from ember._ops.shape import ExpandBackward0, broadcast_view, wrap_dim
+from ember.autograd.grad_mode import state as _grad_state
 
 # NOTE: half-precision sums and means accumulate in float32, as torch does
 _HALF_TYPES = (_dtype.float16.np, _dtype.bfloat16.np)
@@ -37,8 +39,16 @@ def _expand_grad(g, dims, keepdim, shape):
         for d in dims:
             kept[d] = 1
         g = g.reshape(kept)
+    if g._data.shape == shape:
+        return g
+    shape = tuple(shape)
+    if not _grad_state.enabled:
+        # a plain backward (no create_graph) needs the view, not a node: skip the Op machinery
+        out = g._make(broadcast_view(g._data, shape, xp_of(g.device)), g.device)
+        out._version, out._base = g._version, g if g._base is None else g._base
+        return out
     # the shape is known to be valid: skip expand's argument checks (this is on every backward)
-    return ExpandBackward0(tuple(shape)).apply(g) if g.shape != shape else g
+    return ExpandBackward0(shape).apply(g)
 
 
 class _Reduction(Op):
@@ -92,9 +102,11 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum over ``dim`` (all by default); ints and bools sum to int64 (torch.sum)."""
     if dtype is not None:
         input = input.to(dtype)
-    dims = reduce_dims(dim, input.ndim)
-    op = SumBackward0 if dim is None else SumBackward1
-    return with_out(op(dims, keepdim).apply(input), out)
+    if dim is None:
+        result = SumBackward0(tuple(range(input._data.ndim)), keepdim).apply(input)
+    else:
+        result = SumBackward1(reduce_dims(dim, input._data.ndim), keepdim).apply(input)
+    return result if out is None else with_out(result, out)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):

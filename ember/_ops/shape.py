@@ -255,24 +255,28 @@ class ExpandBackward0(Op):
         self.shape = shape
 
     def forward(self, x):
-        # NOTE: a read-only view with stride 0 in expanded dims; writing into it is an error,
-        # as torch's in-place ops on expanded tensors are
-        # (torch keeps the strides of dims that are not expanded; broadcast_to would zero them)
-        lead = len(self.shape) - x.ndim
-        strides = [0] * lead + [0 if size == 1 and target != 1 else stride for size, target,
-                                stride in zip(x.shape, self.shape[lead:], x.strides)]
-        if self.xp is not _numpy:
-            return strided_view(x, self.shape, strides)
-        if x.flags.c_contiguous:
-            # the ndarray constructor over x's buffer: a view, and far cheaper than broadcast_to
-            out = _numpy.ndarray(self.shape, x.dtype, buffer=x, strides=strides)
-        else:
-            out = strided_view(x, self.shape, strides)
-        out.flags.writeable = False
-        return out
+        return broadcast_view(x, self.shape, self.xp)
 
     def backward(self, g):
         return g  # the engine sums the gradient back to the input's shape
+
+
+def broadcast_view(x, shape, xp):
+    """``x`` seen with ``shape``: a read-only view with stride 0 in expanded dims (writing into
+    it is an error, as torch's in-place ops on expanded tensors are)."""
+    # NOTE: torch keeps the strides of dims that are not expanded; broadcast_to would zero them
+    lead = len(shape) - x.ndim
+    strides = [0] * lead + [0 if size == 1 and target != 1 else stride for size, target,
+                            stride in zip(x.shape, shape[lead:], x.strides)]
+    if xp is not _numpy:
+        return strided_view(x, shape, strides)
+    if x.flags.c_contiguous:
+        # the ndarray constructor over x's buffer: a view, and far cheaper than broadcast_to
+        out = _numpy.ndarray(shape, x.dtype, buffer=x, strides=strides)
+    else:
+        out = strided_view(x, shape, strides)
+    out.flags.writeable = False
+    return out
 
 
 def expand(input, *sizes):

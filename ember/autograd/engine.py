@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import sys
 import weakref
+from heapq import heappop, heappush
 
 from ember._backend import xp_of
 from ember._ops._op import Node, Op
 from ember.autograd.anomaly_mode import check_nan
 from ember.autograd.anomaly_mode import state as anomaly_state
-from ember.autograd.grad_mode import set_grad_enabled
+from ember.autograd.grad_mode import state as _grad_state
 
 
 class AccumulateGrad(Node):
@@ -40,22 +41,28 @@ class AccumulateGrad(Node):
     def __repr__(self):
         return f"<AccumulateGrad object at {id(self):#x}>"
 
-    def accumulate(self, grad, create_graph):
-        """torch's rules: a fresh copy the first time; then in place, or out of place (keeping
-        the graph) under create_graph."""
-        leaf = self.variable
+    def accumulate(self, grad, create_graph, owned=False):
+        """torch's rules: a fresh copy the first time (or, when nothing else holds ``grad``,
+        its memory, as torch steals a gradient nobody else uses); then in place, or out of place
+        (keeping the graph) under create_graph."""
+        leaf = self._variable()
         if leaf is None:
             return  # the leaf is gone: nobody can read its gradient
         old = leaf._grad
         if old is None:
-            leaf._grad = _first_grad(leaf, grad, create_graph)
+            if owned and leaf.device.type == "cpu" and _may_steal(grad._data, leaf._data):
+                leaf._grad = grad._make(grad._data, grad.device)
+            else:
+                leaf._grad = _first_grad(leaf, grad, create_graph)
         elif create_graph:
             leaf._grad = old + grad
         else:
-            xp_of(old.device).add(old._data, grad._data, out=old._data)
+            data = old._data
+            data += grad._data  # NumPy and CuPy arrays both add in place
             old._version.value += 1
-        for hook in list(leaf._post_acc_hooks or ()):
-            hook(leaf)
+        if leaf._post_acc_hooks:
+            for hook in list(leaf._post_acc_hooks):
+                hook(leaf)
 
 
 class CopyBackwards(Op):
@@ -80,6 +87,14 @@ class CopyBackwards(Op):
 
         # the overwritten values get zeros (torch does so, rather than no gradient)
         return (zeros_like(g) if self.needs_input_grad[0] else None), g
+
+
+def _may_steal(array, leaf_array):
+    """Whether a gradient's array, referenced only by its tensor (no other tensor, no view of
+    it), can become the leaf's .grad without a copy: it must have the leaf's layout."""
+    # NOTE: 3 references: the tensor's _data, this argument and getrefcount's argument
+    return (sys.getrefcount(array) <= 3 and array.base is None
+            and array.strides == leaf_array.strides and array.flags.writeable)
 
 
 def _first_grad(leaf, grad, create_graph):
@@ -168,108 +183,190 @@ class _ReadyQueue:
 
 
 class _GraphTask:
-    """The state of one backward pass: input buffers, dependency counts, the ready queue and,
+    """The state of one backward pass: dependency counts, input buffers, the ready queue and,
     with ``inputs``, the targets whose gradients are captured."""
 
     def __init__(self, retain_graph, create_graph, accumulate):
         self.retain_graph, self.create_graph, self.accumulate = (retain_graph, create_graph,
                                                                  accumulate)
-        self.buffers = {}
-        self.dependencies = {}
-        self.ready = _ReadyQueue()
         self.targets = None  # {(node, output_nr): index in inputs}
         self.needed = None  # nodes that lead to a target: the rest of the graph is skipped
         self.captured = {}
 
     def execute(self, root_edges, root_grads, inputs):
-        reachable = self._count_dependencies(root_edges)
-        if inputs is not None:
-            self.targets = {_grad_edge(t): i for i, t in enumerate(inputs)}
-            self.needed = _nodes_leading_to(self.targets, reachable)
-        with set_grad_enabled(self.create_graph):
-            for (node, nr), grad in zip(root_edges, root_grads):
-                self._deliver(node, nr, grad)
-            while self.ready:
-                self._evaluate(self.ready.pop())
+        deps, reachable, leaf_hooks = _count_dependencies(root_edges)
+        previous_mode = _grad_state.enabled
+        _grad_state.enabled = self.create_graph
+        try:
+            if inputs is None and not leaf_hooks:
+                self._run_lean(root_edges, root_grads, deps)
+            else:
+                if inputs is not None:
+                    self.targets = {_grad_edge(t): i for i, t in enumerate(inputs)}
+                    self.needed = _nodes_leading_to(self.targets, reachable)
+                self._run_ordered(root_edges, root_grads, deps)
+        finally:
+            _grad_state.enabled = previous_mode
 
-    def _count_dependencies(self, root_edges):
-        deps = self.dependencies
-        stack = []
-        for node, _ in root_edges:
-            if node not in deps:
-                stack.append(node)
-            deps[node] = deps.get(node, 0) + 1
-        seen = set(stack)
-        while stack:
-            for edge in stack.pop()._edges:
-                if edge:
-                    child = edge[0]
-                    deps[child] = deps.get(child, 0) + 1
-                    if child not in seen:
-                        seen.add(child)
-                        stack.append(child)
-        return seen
-
-    def _deliver(self, node, nr, grad):
-        """Add ``grad`` (None: nothing flows on this edge) to node's input ``nr``."""
-        if grad is not None:
-            slots = self.buffers.get(node)
-            if slots is None:
-                slots = self.buffers[node] = [None] * node._n_outputs
-            slots[nr] = grad if slots[nr] is None else slots[nr] + grad
-        left = self.dependencies[node] - 1
-        self.dependencies[node] = left
-        if not left:
-            self.ready.push(node)
-
-    def _evaluate(self, node):
-        grads = self.buffers.pop(node, None) or [None] * node._n_outputs
-        if node._pre_hooks or node.__class__ is AccumulateGrad:
-            grads = _run_pre_hooks(node, grads)
-        if self.targets is not None:
-            for nr, g in enumerate(grads):
-                if (node, nr) in self.targets:
-                    self.captured[(node, nr)] = g
-        if node.__class__ is AccumulateGrad:
-            wanted = self.needed is None or node in self.needed
-            if self.accumulate and wanted and grads[0] is not None:
-                node.accumulate(grads[0], self.create_graph)
-            return
-        if self.needed is not None and not any(e and e[0] in self.needed for e in node._edges):
-            return  # a captured non-leaf input: nothing beyond it is wanted
-        results = self._call(node, grads)
-        needed, meta = self.needed, node._input_meta
-        for i, (edge, g) in enumerate(zip(node._edges, results)):
-            if edge and (needed is None or edge[0] in needed):
+    def _run_lean(self, root_edges, root_grads, deps):
+        """The common backward: no leaf hooks and no ``inputs=``. Nodes run highest sequence
+        number first, as in torch (so gradients are summed in torch's order); a leaf's gradient
+        is accumulated as soon as all of it has arrived. Written flat: it runs for every node."""
+        create_graph, free = self.create_graph, not self.retain_graph
+        buffers = {}
+        heap = []  # (-sequence number, node)
+        pending = list(zip(root_edges, root_grads))  # (edge, gradient) to deliver
+        while True:
+            for (child, nr), g in pending:
+                slots = buffers.get(child)
+                if slots is None:
+                    slots = buffers[child] = [None] * child._n_outputs
                 if g is not None:
-                    shape, dtype = meta[i]
-                    if g._data.shape != shape or g.dtype is not dtype:
-                        g = _fit(node, i, g)
-                self._deliver(edge[0], edge[1], g)
+                    slots[nr] = g if slots[nr] is None else slots[nr] + g
+                left = deps[child] - 1
+                deps[child] = left
+                if not left:
+                    if child.__class__ is AccumulateGrad:
+                        del buffers[child]
+                        grad = slots[0]
+                        if grad is not None and self.accumulate:
+                            # NOTE: who holds ``grad`` when only this loop does: slots, grad,
+                            # getrefcount's argument; and if it is the delivered one, also g,
+                            # the pending tuple and the producer's results tuple
+                            owned = not create_graph and (sys.getrefcount(grad) <= (
+                                6 if grad is g else 3))
+                            child.accumulate(grad, create_graph, owned)
+                    else:
+                        heappush(heap, (-child._seq, child))
+            if not heap:
+                return
+            node = heappop(heap)[1]
+            grads = buffers.pop(node)
+            if node._pre_hooks:
+                grads = _run_pre_hooks(node, grads)
+            results = _call(node, grads)
+            if free and node._saved:
+                node._saved, node._freed = (), True
+            pending = []
+            meta = node._input_meta
+            for i, edge in enumerate(node._edges):
+                if edge:
+                    g = results[i]
+                    if g is not None:
+                        shape, dtype = meta[i]
+                        if g._data.shape != shape or g.dtype is not dtype:
+                            g = _fit(node, i, g)
+                    pending.append((edge, g))
 
-    def _call(self, node, grads):
-        missing = [i for i, g in enumerate(grads) if g is None]
-        if missing:
-            if len(missing) == len(grads):
-                return (None,) * len(node._edges)  # nothing flows: children just count down
-            if node.materialize_grads:
-                grads = [g if g is not None else _zeros_for(node, i) for i, g in enumerate(grads)]
-        results = node.backward(*grads)
-        if results.__class__ is not tuple:
-            results = (results,)
-        if anomaly_state.enabled:
-            check_nan(node, results)
-        # inputs that need no gradient get None, whatever the formula returned
-        if not all(node._edges):
-            results = tuple(r if e else None for r, e in zip(results, node._edges))
-        if node._post_hooks:
-            for hook in list(node._post_hooks):
-                replaced = hook(results, tuple(grads))
-                if replaced is not None:
-                    results = tuple(replaced)
-        if not self.retain_graph and node._saved:
-            node._saved, node._freed = (), True
-        return results
+    def _run_ordered(self, root_edges, root_grads, deps):
+        """Every node, leaves included, from one ready queue in torch's exact order (leaf hooks
+        fire in torch's order); with ``inputs=``, only what leads to them."""
+        targets, needed, create_graph = self.targets, self.needed, self.create_graph
+        accumulate, free = self.accumulate, not self.retain_graph
+        buffers = {}
+        ready = _ReadyQueue()
+
+        def deliver(node, nr, grad):
+            if grad is not None:
+                slots = buffers.get(node)
+                if slots is None:
+                    slots = buffers[node] = [None] * node._n_outputs
+                slots[nr] = grad if slots[nr] is None else slots[nr] + grad
+            left = deps[node] - 1
+            deps[node] = left
+            if not left:
+                ready.push(node)
+
+        for (node, nr), grad in zip(root_edges, root_grads):
+            deliver(node, nr, grad)
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None) or [None] * node._n_outputs
+            if node.__class__ is AccumulateGrad:
+                grads = _run_pre_hooks(node, grads)
+                if targets is not None and (node, 0) in targets:
+                    self.captured[(node, 0)] = grads[0]
+                if accumulate and grads[0] is not None and (needed is None or node in needed):
+                    node.accumulate(grads[0], create_graph)
+                continue
+            if node._pre_hooks:
+                grads = _run_pre_hooks(node, grads)
+            edges = node._edges
+            if targets is not None:
+                for nr, g in enumerate(grads):
+                    if (node, nr) in targets:
+                        self.captured[(node, nr)] = g
+                if not any(e and e[0] in needed for e in edges):
+                    continue  # a captured non-leaf input: nothing beyond it is wanted
+            results = _call(node, grads)
+            if free and node._saved:
+                node._saved, node._freed = (), True
+            for i, edge in enumerate(edges):
+                if edge and (needed is None or edge[0] in needed):
+                    g = results[i]
+                    if g is not None:
+                        shape, dtype = node._input_meta[i]
+                        if g._data.shape != shape or g.dtype is not dtype:
+                            g = _fit(node, i, g)
+                    deliver(edge[0], edge[1], g)
+
+
+def _count_dependencies(root_edges):
+    """For every node reachable from the roots, the number of edges that lead into it; also
+    whether any reached leaf has hooks (they must fire in torch's exact order)."""
+    deps = {}
+    stack = []
+    for node, _ in root_edges:
+        if node not in deps:
+            stack.append(node)
+        deps[node] = deps.get(node, 0) + 1
+    seen = set(stack)
+    leaf_hooks = any(n.__class__ is AccumulateGrad and _has_leaf_hooks(n) for n in stack)
+    while stack:
+        for edge in stack.pop()._edges:
+            if edge:
+                child = edge[0]
+                if child in seen:
+                    deps[child] += 1
+                else:
+                    deps[child] = 1
+                    seen.add(child)
+                    if child._edges:
+                        stack.append(child)
+                    elif child.__class__ is AccumulateGrad and not leaf_hooks:
+                        leaf_hooks = _has_leaf_hooks(child)
+    return deps, seen, leaf_hooks
+
+
+def _has_leaf_hooks(node):
+    leaf = node._variable()
+    return leaf is not None and bool(leaf._hooks or leaf._post_acc_hooks)
+
+
+def _call(node, grads):
+    """Run one node's backward formula; one result per input, None where none is needed."""
+    missing = [g is None for g in grads] if len(grads) > 1 else [grads[0] is None]
+    if True in missing:
+        if all(missing):
+            return (None,) * len(node._edges)  # nothing flows: children just count down
+        if node.materialize_grads:
+            grads = [g if g is not None else _zeros_for(node, i) for i, g in enumerate(grads)]
+    results = node.backward(*grads)
+    if results.__class__ is not tuple:
+        results = (results,)
+    if anomaly_state.enabled:
+        check_nan(node, results)
+    edges = node._edges
+    # inputs that need no gradient get None, whatever the formula returned
+    if not all(edges):
+        results = tuple(r if e else None for r, e in zip(results, edges))
+    if node._post_hooks:
+        for hook in list(node._post_hooks):
+            # a new tuple: a hook that keeps it holds references the engine can count
+            replaced = hook(tuple([*results]), tuple(grads))
+            if replaced is not None:
+                results = tuple(replaced)
+    return results
 
 
 def _fit(node, index, g):
@@ -300,7 +397,7 @@ def _zeros_for(node, output_nr):
 def _run_pre_hooks(node, grads):
     """Tensor hooks (retain_grad's last), then the node's own pre-hooks, as torch orders them."""
     if node.__class__ is AccumulateGrad:
-        leaf = node.variable
+        leaf = node._variable()
         hooks = leaf._hooks if leaf is not None else None
         if hooks and grads[0] is not None:
             grads = [_apply_hooks(hooks, grads[0])]
@@ -373,14 +470,16 @@ def _root_edge(t, index):
 
 def _initial_grad(t, grad, index):
     if grad is None:
-        if t.numel() != 1:
+        if t._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         if t.dtype.is_complex:
             raise RuntimeError("grad can be implicitly created only for real scalar outputs but "
                                f"got {t.dtype}")
         data = t._data
-        # NOTE: xp_of, not __array_namespace__: CuPy arrays do not have the latter
-        return type(t)._make(xp_of(t.device).ones(data.shape, data.dtype), t.device)
+        # NOTE: xp_of, not __array_namespace__: CuPy arrays do not have the latter; and a
+        # one-element array made by array() is much cheaper than by ones()
+        ones = xp_of(t.device).array(1, data.dtype).reshape(data.shape)
+        return type(t)._make(ones, t.device)
     if grad.shape != t.shape:
         raise RuntimeError(f"Mismatch in shape: grad_output[{index}] has a shape of {grad.shape} "
                            f"and output[{index}] has a shape of {t.shape}.")

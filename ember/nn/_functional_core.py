@@ -234,6 +234,10 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def _check_linear(input, weight, bias):
+    in_shape, w_shape = input._data.shape, weight._data.shape
+    if (in_shape and w_shape and input.dtype is weight.dtype and in_shape[-1] == w_shape[-1]
+            and (bias is None or (bias.dtype is input.dtype and bias._data.shape == w_shape[:1]))):
+        return  # the common case, checked without building anything
     if input.ndim == 0 or weight.ndim == 0:
         raise RuntimeError("both arguments to linear need to be at least 1D, but they are "
                            f"{input.ndim}D and {weight.ndim}D")

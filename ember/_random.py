@@ -12,8 +12,10 @@ torch's CPU kernels turn words into samples:
 
 The arithmetic follows torch's AVX2 kernels (the ones x86 CPUs with AVX2 or AVX-512 run), which
 GCC compiled with each ``a * b + c`` fused into one multiply-add; ``_fma32``/``_fma64`` redo
-that. Nothing here imports the rest of ember: samplers take a shape and a NumPy dtype
-(float16/bfloat16 from ml_dtypes included) and return NumPy arrays.
+that. Two samplers live in modules of their own: the float32 normal kernel
+(``_random_avx2``) and Poisson (``_random_poisson``). None of these import the rest of ember:
+samplers take a shape and a NumPy dtype (float16/bfloat16 from ml_dtypes included) and return
+NumPy arrays.
 """
 
 import functools
@@ -23,10 +25,12 @@ import warnings
 
 import numpy as np
 
+from ember import _random_avx2 as _avx2
+from ember import _random_poisson as _poisson
+
 DEFAULT_SEED = 67280421310721  # torch.Generator()'s seed (c10's default_rng_seed_val)
 _N = 624  # words in the mt19937 state
 _INT64_MIN = -(2**63)
-_TWO_63 = 2.0**63
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 # Byte layout of torch.get_rng_state(): the legacy THGenerator struct (mt19937 words widened to
@@ -73,15 +77,6 @@ def _fma32(a, b, c):
     return s.astype(_F32)
 
 
-def _fma32_fast(a, b, c):
-    """`_fma32` without the halfway check, for the AVX2 emulation below, where an exhaustive
-    check over all inputs found no halfway case."""
-    t = a.astype(_F64)
-    t *= b
-    t += c
-    return t.astype(_F32)
-
-
 def _fma64(a, b, c):
     """float64 a*b + c rounded once (up to ties no float64 can see), by error-free
     transforms: the product and the sum each split into value + exact error."""
@@ -103,89 +98,20 @@ def _split(a):
     return hi, a - hi
 
 
-# ---------------------------------------------------------------- torch's AVX2 log and sincos
-# torch's float32 normal kernel uses log256_ps and sincos256_ps (Cephes' logf, sinf and cosf in
-# AVX2). The functions below repeat their steps, fusing what GCC fused; products of small
-# integers and short constants are exact, so those steps stay plain float32. Checked against
-# torch on every one of the 2**24 uniforms that can reach them.
-
-_LOG_POLY = np.array([7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1,
-                      1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1,
-                      3.3333331174e-1], _F32).astype(_F64)
-_LOG_Q1, _LOG_Q2 = np.float32(-2.12194440e-4), np.float32(0.693359375)
-_SQRT_HALF, _FOUR_OVER_PI = np.float32(0.707106781186547524), np.float32(1.27323954473516)
-_PI_4_PARTS = np.array([0.78515625, 2.4187564849853515625e-4, 3.77489497744594108e-8], _F32)
-_SIN_POLY = np.array([-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1], _F32).astype(_F64)
-_COS_POLY = np.array([2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2],
-                     _F32).astype(_F64)
-
-
-def _horner(x, coeffs):
-    """float32 polynomial by Horner's rule, each step a fused multiply-add (in float64, then
-    rounded to float32)."""
-    x64 = x.astype(_F64)
-    product = coeffs[0] * x64 + coeffs[1]
-    y = product.astype(_F32)
-    for c in coeffs[2:]:
-        np.multiply(y, x64, out=product)
-        np.add(product, c, out=y, casting="same_kind")
-    return y
-
-
-def _log_avx2(x):
-    """log of float32 x in (0, 1], as log256_ps computes it."""
-    bits = x.view(np.int32)
-    e = ((bits >> 23) - 126).astype(_F32)  # unbiased exponent + 1
-    m = ((bits & 0x007FFFFF) | 0x3F000000).view(_F32)  # mantissa scaled into [0.5, 1)
-    small = (m < _SQRT_HALF).astype(_F32)  # keep m in [sqrt(1/2), sqrt(2)): borrow from e
-    e -= small
-    m = (m - np.float32(1)) + m * small
-    z = m * m
-    y = _fma32_fast(_horner(m, _LOG_POLY) * m, z, e * _LOG_Q1)
-    y -= z * np.float32(0.5)
-    y += m
-    y += e * _LOG_Q2
-    return y
-
-
-def _sincos_avx2(x):
-    """(sin x, cos x) of float32 x >= 0, as sincos256_ps computes them."""
-    j = (x * _FOUR_OVER_PI).astype(np.int32)
-    j += 1
-    j &= ~1  # octant, rounded up to even
-    jf = j.astype(_F32)
-    x = (x - jf * _PI_4_PARTS[0]) - jf * _PI_4_PARTS[1]  # x - j pi/4, pi/4 in three pieces
-    x = _fma32_fast(jf, -_PI_4_PARTS[2], x)
-    z = x * x
-    cos_p = _fma32_fast(_horner(z, _COS_POLY) * z, z, -(z * np.float32(0.5))) + np.float32(1)
-    sin_p = _fma32_fast(_horner(z, _SIN_POLY) * z, x, x)
-    # Choose and sign the polynomials with bit operations, as the AVX2 code does.
-    sin_bits, cos_bits = sin_p.view(np.int32), cos_p.view(np.int32)
-    trade = (sin_bits ^ cos_bits) & -((j >> 1) & 1)  # octants 2, 3, 6, 7 swap sin and cos
-    sin = (sin_bits ^ trade) ^ ((j & 4) << 29)
-    cos = (cos_bits ^ trade) ^ ((~(j - 2) & 4) << 29)
-    return sin.view(_F32), cos.view(_F32)
-
-
-def _box_muller_16(u, mean, std):
-    """torch's NormalFill16 on rows of 16 uniforms: entries 0-7 give radii, 8-15 angles, and
-    row [a, b] becomes [r cos t, r sin t] * std + mean (fused). float32 rows follow the AVX2
-    kernel; float64 rows call libm, as NumPy's float64 log/sin/cos do on x86 without AVX-512."""
+def _box_muller_rows64(u, mean, std):
+    """torch's NormalFill16 on float64 rows of 16 uniforms: entries 0-7 give radii, 8-15 angles,
+    and row [a, b] becomes [r cos t, r sin t] * std + mean (fused). libm's log, sin and cos, as
+    NumPy's float64 ones are on x86 without AVX-512. (float32 rows: ember._random_avx2.)"""
     out = np.empty_like(u)
     for start in range(0, len(u), 4096):  # chunks that stay in cache
         rows, done = u[start:start + 4096], out[start:start + 4096]
-        if u.dtype == _F32:
-            radius = np.sqrt(np.float32(-2) * _log_avx2(np.float32(1) - rows[:, :8]))
-            sin, cos = _sincos_avx2(np.float32(2 * np.pi) * rows[:, 8:])
-        else:
-            radius, theta = np.sqrt(-2 * np.log(1 - rows[:, :8])), 2 * np.pi * rows[:, 8:]
-            sin, cos = np.sin(theta), np.cos(theta)
-        np.multiply(radius, cos, out=done[:, :8])
-        np.multiply(radius, sin, out=done[:, 8:])
-    if std == 1 and mean == 0:
+        radius, theta = np.sqrt(-2 * np.log(1 - rows[:, :8])), 2 * np.pi * rows[:, 8:]
+        np.multiply(radius, np.cos(theta), out=done[:, :8])
+        np.multiply(radius, np.sin(theta), out=done[:, 8:])
+    if std == 1 and mean == 0 and not np.signbit(mean):
         out += 0  # all that fma(x, 1, 0) does: -0 becomes +0
         return out
-    return (_fma32 if u.dtype == _F32 else _fma64)(out, std, mean)
+    return _fma64(out, std, mean)
 
 
 # -------------------------------------------------------------------------- dtype helpers
@@ -399,23 +325,33 @@ class Generator:
 
     # --------------------------------------------------------------------------- raw draws
 
-    def _words(self, n):
-        """n calls of torch's random(): uint32 words."""
+    def _raw(self, n):
+        """n mt19937 outputs as NumPy's random_raw gives them: uint64 holding 32 bits each."""
         if n:
             self._fresh = False
-        return self._bits.random_raw(n).astype(np.uint32)  # mt19937's outputs, widened
+        return self._bits.random_raw(n)
+
+    def _words(self, n):
+        """n calls of torch's random(): uint32 words."""
+        return self._raw(n).astype(np.uint32)
 
     def _words64(self, n):
         """n calls of torch's random64(): two words each, the first the high half."""
-        w = self._words(2 * n).astype(np.uint64)
-        return (w[0::2] << np.uint64(32)) | w[1::2]
+        raw = self._raw(2 * n)
+        return (raw[0::2] << np.uint64(32)) | raw[1::2]
 
     def _uniform(self, n, opmath):
         """n uniforms in [0, 1): float32 from 24 bits of a word, float64 from 53 bits of a
         random64() (torch's uniform_real_distribution(0, 1))."""
         if opmath == _F64:
-            w = self._words(2 * n).reshape(n, 2)
-            return (w[:, 0] & 0x1FFFFF).astype(_F64) * 2.0**-21 + w[:, 1].astype(_F64) * 2.0**-53
+            u = np.empty(n, _F64)
+            for start in range(0, n, 1 << 16):  # no 16-byte-per-uniform temporary for all n
+                raw = self._raw(2 * min(1 << 16, n - start))
+                bits = np.bitwise_and(raw[0::2], 0x1FFFFF)
+                bits <<= np.uint64(32)
+                bits |= raw[1::2]
+                np.multiply(bits.view(np.int64), 2.0**-53, out=u[start:start + len(bits)])
+            return u
         words = self._words(n)
         words &= 0xFFFFFF
         u = words.view(np.int32).astype(_F32)
@@ -445,13 +381,25 @@ class Generator:
         opmath = _opmath(dtype)
         tail = n % 16
         drawn = n if dtype == opmath else n - tail
-        u = self._uniform(drawn + (16 if tail else 0), opmath)
-        rows = u[: n - tail].reshape(-1, 16)
+        if opmath == _F64:
+            u = self._uniform(drawn + (16 if tail else 0), opmath)
+            rows = u[: n - tail].reshape(-1, 16)
+            if tail:
+                rows = np.concatenate([rows, u[drawn:].reshape(1, 16)])
+            z = _box_muller_rows64(rows, opmath.type(mean), opmath.type(std)).ravel()
+            if tail:
+                z = np.concatenate([z[: n - 16], z[-16:]])
+            return _cast(z, dtype)
+        mean, std = _F32.type(mean), _F32.type(std)
+        finish = None  # fma(n, std, mean); with (1, +0) it only turns -0 into +0
+        if not (std == 1 and mean == 0 and not np.signbit(mean)):
+            def finish(normals):
+                return _fma32(normals, std, mean)
+        z = np.empty(n, _F32)
+        _avx2.fill(self._words, z[: n - tail].reshape(-1, 16), finish)
+        self._words(drawn - (n - tail))  # the tail's uniforms, drawn and then overwritten
         if tail:
-            rows = np.concatenate([rows, u[drawn:].reshape(1, 16)])
-        z = _box_muller_16(rows, opmath.type(mean), opmath.type(std)).ravel()
-        if tail:
-            z = np.concatenate([z[: n - 16], z[-16:]])
+            _avx2.normal16(self._words(16).reshape(1, 16), z[-16:].reshape(1, 16), finish)
         return _cast(z, dtype)
 
     # ------------------------------------------------------------------------ continuous
@@ -566,33 +514,11 @@ class Generator:
     def poisson(self, rates, dtype=None):
         """torch.poisson(rates): one count per rate, in C order, cast to dtype (default: the
         rates' dtype). Rates below 10 take Knuth's multiplication method, larger ones
-        Hormann's transformed rejection; both on float64 uniforms.
-
-        NOTE: a loop over elements, not array operations: both methods use a data-dependent
-        number of uniforms, so where an element starts reading the stream depends on every
-        element before it. The loop runs on Python floats from a list that is only ever
-        extended by uniforms certain to be used, so the generator never runs ahead."""
+        Hormann's transformed rejection; both on float64 uniforms (ember._random_poisson)."""
         rates = np.asarray(rates)
-        lams = rates.astype(_F64).ravel()  # torch samples static_cast<double>(rate)
-        # least[i]: the fewest uniforms elements i, i+1, ... can use (a rate of 10 or more
-        # tries at least once, with two; any other positive rate draws at least one; none
-        # from an invalid rate on, as sampling stops there)
-        fewest = np.where(lams >= 10, 2, lams > 0)
-        fewest[np.cumsum(~(lams >= 0)) > 0] = 0
-        least = np.append(np.cumsum(fewest[::-1])[::-1], 0).tolist()
-        values, counts, pos = [], [], 0
-        for i, lam in enumerate(lams.tolist()):
-            if not lam >= 0:  # NaN too; the elements before have drawn, as in torch
-                raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-            while True:
-                try:
-                    count, pos = (_ptrs if lam >= 10 else _knuth)(lam, values, pos)
-                    break
-                except IndexError:  # out of uniforms: this element needs one more at least
-                    values += self._uniform(1 + least[i + 1], _F64).tolist()
-            counts.append(count)
+        counts = _poisson.sample(self, rates.astype(_F64).ravel())  # static_cast<double>
         with np.errstate(over="ignore"):  # counts past float16's range become inf, silently
-            out = _cast(np.array(counts, np.int64), np.dtype(dtype or rates.dtype))
+            out = _cast(counts, np.dtype(dtype or rates.dtype))
         return out.reshape(rates.shape)
 
     def random_(self, shape, dtype=np.int64):
@@ -690,50 +616,6 @@ class Generator:
         running[-1] = 1
         return np.searchsorted(running.astype(_F64), self._uniform(num_samples, _F64))
 
-
-
-# ------------------------------------------------------------------------------ poisson
-
-def _knuth(lam, u, pos):
-    """torch's sample_poisson below rate 10: multiply uniforms until the product falls to
-    exp(-rate); the count is how many products stayed above. Returns (count, next pos)."""
-    if lam == 0:
-        return 0, pos
-    limit, product, count = math.exp(-lam), u[pos], 0
-    pos += 1
-    while product > limit:
-        product *= u[pos]
-        pos += 1
-        count += 1
-    return count, pos
-
-
-def _ptrs(lam, u, pos):
-    """torch's sample_poisson from rate 10: Hormann's transformed rejection (PTRS), two
-    uniforms per try. Plain float64 arithmetic in torch's order (that file is built without
-    FMA). Returns (count, next pos)."""
-    slam, loglam = math.sqrt(lam), math.log(lam)
-    b = 0.931 + 2.53 * slam
-    a = -0.059 + 0.02483 * b
-    log_invalpha = math.log(1.1239 + 1.1328 / (b - 3.4))
-    vr = 0.9277 - 3.6224 / (b - 2)
-    while True:
-        U, V = u[pos] - 0.5, u[pos + 1]
-        pos += 2
-        us = 0.5 - abs(U)
-        x = (2 * a / us + b) * U + lam + 0.43 if us else -math.inf  # C: 2a/0 is inf
-        # (int64_t)floor(x): x86 gives INT64_MIN for NaN and out-of-range values (inf rates)
-        k = math.floor(x) if -_TWO_63 <= x < _TWO_63 else _INT64_MIN
-        if us >= 0.07 and V <= vr:
-            return k, pos
-        if k < 0 or (us < 0.013 and V > us):
-            continue
-        # NOTE: math.lgamma is CPython's own, not libm's as in torch; they differ by an ulp
-        # for some k, which flips this test only if the two sides are within ~1e-12
-        log_v = math.log(V) if V else -math.inf
-        if log_v + log_invalpha - math.log(a / (us * us) + b) <= (
-                -lam + k * loglam - math.lgamma(k + 1.0)):
-            return k, pos
 
 
 def _check_continuous(name, dtype):

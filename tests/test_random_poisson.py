@@ -167,3 +167,111 @@ def test_ember_poisson_needs_float_rates(dtype):
 def test_no_tensor_method():
     """torch has torch.poisson only, no Tensor.poisson."""
     assert not hasattr(torch.Tensor, "poisson")
+
+
+# ------------------------------------------------------------------------- runs of one rate
+
+RUN_RATES = [1e-300, 0.3, 1.5, 2.0, 4.5, 9.999999, 10.0, 40.0, 1e4, 1e7, 1e11, 2.0**51]
+
+
+@pytest.mark.parametrize("rate", RUN_RATES)
+def test_runs_of_one_rate_all_seeds(rate):
+    """Knuth's runs (multiplied below 2, searched in log sums above) and PTRS's runs, at
+    seeds 0..50 and sizes around the shortest run that takes the array path."""
+    sizes = [63, 64, 65, 200, 1000]
+    for seed in range(51):
+        values = np.full(sizes[seed % len(sizes)], rate)
+        ours, theirs = Generator(seed), torch.Generator().manual_seed(seed)
+        assert_same(ours.poisson(values), torch.poisson(torch.from_numpy(values),
+                                                        generator=theirs))
+        np.testing.assert_array_equal(ours.get_state(), theirs.get_state().numpy())
+    assert_aligned(ours, theirs)
+
+
+@pytest.mark.parametrize("seed", range(0, 51, 5))
+def test_runs_mixed_with_single_rates(seed):
+    """Long runs, short runs, zero runs and varying rates in one tensor."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for _ in range(8):
+        parts.append(np.full(int(rng.integers(1, 400)), rng.choice(RUN_RATES[:-1] + [0.0])))
+        parts.append(rng.uniform(0, 30, int(rng.integers(0, 12))))
+    values = np.concatenate(parts)
+    ours, theirs = Generator(seed), torch.Generator().manual_seed(seed)
+    assert_same(ours.poisson(values), torch.poisson(torch.from_numpy(values), generator=theirs))
+    assert_aligned(ours, theirs)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_runs_in_lower_precision(dtype):
+    values = np.concatenate([np.full(300, 4.5), np.full(300, 60.0), np.zeros(70)]).astype(dtype)
+    ours, theirs = Generator(4), torch.Generator().manual_seed(4)
+    assert_same(ours.poisson(values), torch.poisson(torch.from_numpy(values), generator=theirs))
+    assert_aligned(ours, theirs)
+
+
+@pytest.mark.parametrize("rate", [4.5, 40.0])
+def test_invalid_rate_after_a_run(rate):
+    values = np.concatenate([np.full(500, rate), [np.nan], np.full(100, rate)])
+    ours, theirs = Generator(6), torch.Generator().manual_seed(6)
+    with pytest.raises(RuntimeError, match="invalid Poisson rate"):
+        torch.poisson(torch.from_numpy(values), generator=theirs)
+    with pytest.raises(RuntimeError, match="invalid Poisson rate"):
+        ours.poisson(values)
+    assert_aligned(ours, theirs)
+
+
+@pytest.mark.parametrize("rate", [0.7, 4.5, 40.0])
+def test_runs_that_outgrow_the_lookahead(monkeypatch, rate):
+    """Read-ahead too short on purpose: the run draws more and still leaves the stream exact."""
+    from ember import _random_poisson
+
+    class Short(_random_poisson._Lookahead):
+        def __init__(self, gen, likely, extra):
+            super().__init__(gen, likely // 2, 1)
+
+    monkeypatch.setattr(_random_poisson, "_Lookahead", Short)
+    values = np.full(3000, rate)
+    ours, theirs = Generator(8), torch.Generator().manual_seed(8)
+    assert_same(ours.poisson(values), torch.poisson(torch.from_numpy(values), generator=theirs))
+    assert_aligned(ours, theirs)
+
+
+def test_array_paths_agree_with_the_loop(monkeypatch):
+    from ember import _random_poisson
+
+    values = np.repeat(np.array([0.5, 3.0, 9.0, 10.0, 77.0, 0.0, 2e5]), 150)
+    vectorised = Generator(10).poisson(values)
+    monkeypatch.setattr(_random_poisson, "_MIN_RUN", 10**9)
+    np.testing.assert_array_equal(Generator(10).poisson(values), vectorised)
+
+
+def test_knuth_log_search_near_ties():
+    """Products that land within rounding of exp(-rate) take the exact multiplication."""
+    from ember._random_poisson import _knuth_ends, _knuth_ends_exact
+
+    rng = np.random.default_rng(0)
+    for rate in (2.0, 3.3, 7.25):
+        limit = np.exp(-rate)
+        u = rng.uniform(0, 1, 5000)
+        u[::7] = limit * (1 + rng.integers(-4, 5, len(u[::7])) * 2.0**-52)
+        u[1::11] = np.sqrt(limit)  # two in a row: the product lands on the limit
+        u[2::11] = np.sqrt(limit)
+        u[-3:] = 0.9999  # the last starts run out of uniforms
+        np.testing.assert_array_equal(_knuth_ends(u, rate, limit),
+                                      _knuth_ends_exact(u, limit, np.arange(len(u))))
+
+
+@pytest.mark.parametrize("rate", [10.0, 13.7, 500.0, 1e6, 1e11])
+def test_ptrs_tries_match_the_scalar_test(rate):
+    """Every try's verdict, quick and slow ones, against the element-by-element method."""
+    from ember._random_poisson import _ptrs, _ptrs_tries
+
+    u = np.random.default_rng(1).uniform(0, 1, (4000, 2))
+    u[:20, 0] = 0.0  # us = 0
+    k, accepted = _ptrs_tries(rate, u[:, 0] - 0.5, u[:, 1])
+    for i in range(len(u)):
+        count, used = _ptrs(rate, u[i].tolist() + [0.5, 0.0], 0)  # then a sure accept
+        assert accepted[i] == (used == 2)
+        if accepted[i]:
+            assert k[i] == count

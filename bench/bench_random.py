@@ -1,0 +1,70 @@
+"""Random sampling, Ember vs torch in one process: median time per call and the ratio Ember/torch.
+Both draw torch's numbers (same seed, same bits), so this is the price of bit-exactness.
+
+Run: python bench/bench_random.py
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from bench_core import median_time
+
+import ember
+
+N = 1_000_000
+
+
+def cases():
+    rng = np.random.default_rng(0)
+    probs = rng.uniform(0, 1, N).astype(np.float32)
+    rates = rng.uniform(0, 30, 10_000)  # both of torch's methods: below 10 and from 10
+    weights = rng.uniform(0, 1, 1000)
+
+    def call(fn):
+        return lambda lib: (lambda: fn(lib))
+
+    yield "rand 1M float32", call(lambda lib: lib.rand(N)), 2.0
+    yield "rand 1M float64", call(lambda lib: lib.rand(N, dtype=lib.float64)), 2.0
+    yield "randn 1M float32", call(lambda lib: lib.randn(N)), 2.0
+    yield "randn 1M float64", call(lambda lib: lib.randn(N, dtype=lib.float64)), 2.0
+    yield "randint(0, 1000, 1M)", call(lambda lib: lib.randint(0, 1000, (N,))), 2.0
+    yield "randperm(100000)", call(lambda lib: lib.randperm(100_000)), 2.0
+
+    def bernoulli(lib):
+        p = lib.from_numpy(probs)
+        return lambda: lib.bernoulli(p)
+
+    def poisson(values):
+        def make(lib):
+            r = lib.from_numpy(values)
+            return lambda: lib.poisson(r)
+        return make
+
+    def multinomial(lib, replacement):
+        w = lib.from_numpy(weights)
+        return lambda: lib.multinomial(w, 1000 if replacement else 100, replacement)
+
+    yield "bernoulli(p), 1M float32", bernoulli, 2.0
+    yield "poisson, 10k rates in [0, 30)", poisson(rates), 2.0
+    yield "poisson, 100k rates all 4.5", poisson(np.full(100_000, 4.5)), 2.0
+    yield "poisson, 100k rates all 40", poisson(np.full(100_000, 40.0)), 2.0
+    yield "multinomial 1000 of 1000, replacement", lambda lib: multinomial(lib, True), 2.0
+    yield "multinomial 100 of 1000, no replacement", lambda lib: multinomial(lib, False), 2.0
+
+
+def main():
+    torch.manual_seed(0)
+    ember.manual_seed(0)
+    print(f"{'case':45s} {'ember':>11s} {'torch':>11s} {'ratio':>7s} {'target':>7s}")
+    for name, make, target in cases():
+        t_torch = median_time(make(torch))
+        t_ember = median_time(make(ember))
+        ratio = t_ember / t_torch
+        flag = "" if ratio <= target else "  (above target)"
+        print(f"{name:45s} {t_ember * 1e3:9.3f}ms {t_torch * 1e3:9.3f}ms {ratio:7.2f} "
+              f"{target:7.2f}{flag}")
+
+
+if __name__ == "__main__":
+    main()

@@ -42,20 +42,10 @@ from ember._dtype import (
 from ember._ops._op import result_type
 from ember._ops.activation import log_softmax, softmax
 from ember._ops.complex import *  # noqa: F403
+from ember._ops.conversion import clone
 from ember._ops.creation import (
-    BFloat16Tensor,
-    BoolTensor,
-    ByteTensor,
-    CharTensor,
-    DoubleTensor,
-    FloatTensor,
-    HalfTensor,
-    IntTensor,
-    LongTensor,
-    ShortTensor,
     arange,
     as_tensor,
-    clone,
     empty,
     empty_like,
     eye,
@@ -71,10 +61,23 @@ from ember._ops.creation import (
     zeros,
     zeros_like,
 )
+from ember._ops.legacy import (
+    BFloat16Tensor,
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 from ember._ops.decomp import *  # noqa: F403
 from ember._ops.elementwise_misc import *  # noqa: F403
 from ember._ops.elementwise_more import *  # noqa: F403
-from ember._ops.index import *  # noqa: F403
+from ember._ops.masked import *  # noqa: F403
+from ember._ops.index_ops import *  # noqa: F403
 from ember._ops.scatter import *  # noqa: F403
 from ember._ops.linalg import bmm, dot, matmul, mm, mv
 from ember._ops.pointwise import *  # noqa: F403
@@ -105,6 +108,8 @@ from ember._ops.random import (
 from ember._ops.reduce import *  # noqa: F403
 from ember._ops.scan import *  # noqa: F403
 from ember._ops.shape import *  # noqa: F403
+from ember._ops.strided import *  # noqa: F403
+from ember._ops.views import *  # noqa: F403
 from ember._ops.join import *  # noqa: F403
 from ember._ops.repeat import *  # noqa: F403
 from ember._ops.special import *  # noqa: F403

@@ -18,7 +18,7 @@ import numpy
 from ember import _backend
 from ember._device import device as Device
 from ember._dtype import dtype as DType
-from ember._ops.shape import _owner, data_ptr
+from ember._ops.strided import _owner, data_ptr
 from ember._serialization_rebuild import STORAGE_NAMES
 from ember._tensor import Size, Tensor
 

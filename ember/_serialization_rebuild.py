@@ -13,8 +13,8 @@ import numpy
 from ember import _backend, _dtype
 from ember._device import CPU
 from ember._device import device as Device
-from ember._ops import creation
-from ember._ops.shape import data_ptr, strided_view
+from ember._ops import legacy
+from ember._ops.strided import data_ptr, strided_view
 from ember._tensor import Size, Tensor
 
 # torch's legacy storage class per dtype; torch pickles the class as the storage's type
@@ -231,7 +231,7 @@ def safe_globals():
     if _SAFE_GLOBALS is None:
         _SAFE_GLOBALS = _build_safe_globals()
         for name in _TENSOR_TYPE_NAMES:
-            _SAFE_GLOBALS["torch", f"{name}Tensor"] = getattr(creation, f"{name}Tensor")
+            _SAFE_GLOBALS["torch", f"{name}Tensor"] = getattr(legacy, f"{name}Tensor")
     return _SAFE_GLOBALS
 
 

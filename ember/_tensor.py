@@ -12,13 +12,17 @@ from ember._ops import _op as _op_module
 from ember._ops import activation as A
 from ember._ops import compare as Cmp
 from ember._ops import complex as Cx
+from ember._ops import conversion as Cv
 from ember._ops import creation as C
 from ember._ops import decomp as D
 from ember._ops import elementwise_misc as Ex
 from ember._ops import elementwise_more as Em
 from ember._ops import index as I
+from ember._ops import index_ops as Ix
 from ember._ops import join as J
+from ember._ops import legacy as Lg
 from ember._ops import linalg as L
+from ember._ops import masked as Ms
 from ember._ops import minmax as Mm
 from ember._ops import pointwise as P
 from ember._ops import products as Pr
@@ -30,7 +34,9 @@ from ember._ops import scatter as Sx
 from ember._ops import shape as S
 from ember._ops import sort as So
 from ember._ops import special as Sp
+from ember._ops import strided as St
 from ember._ops import unary as U
+from ember._ops import views as Vw
 
 
 class _Version:
@@ -80,7 +86,7 @@ class Tensor:
     _accumulator = None
 
     def __new__(cls, *args, **kwargs):
-        return C.legacy_new(cls, *args, **kwargs) if cls is Tensor else object.__new__(cls)
+        return Lg.legacy_new(cls, *args, **kwargs) if cls is Tensor else object.__new__(cls)
 
     def __init__(self, *args, **kwargs):
         pass  # all construction happens in __new__ (legacy Tensor(*sizes) / Tensor(data))
@@ -251,13 +257,13 @@ class Tensor:
         return strides if dim is None else strides[S.wrap_dim(dim, self._data.ndim)]
 
     def storage_offset(self):
-        return S.storage_offset(self)
+        return St.storage_offset(self)
 
     def data_ptr(self):
-        return S.data_ptr(self._data)
+        return St.data_ptr(self._data)
 
     def is_contiguous(self, memory_format=None):
-        return S.is_contiguous(self)
+        return St.is_contiguous(self)
 
     @property
     def is_cuda(self):
@@ -294,32 +300,32 @@ class Tensor:
     # -- Python and NumPy interop ------------------------------------------------------------
 
     def numpy(self, *, force=False):
-        return C.to_numpy(self, force)
+        return Cv.to_numpy(self, force)
 
     def __array__(self, dtype=None, copy=None):
         arr = self.numpy(force=False) if not self._requires_grad else self.detach().numpy()
         return arr if dtype is None else arr.astype(dtype, copy=False)
 
     def item(self):
-        return C.item(self)
+        return Cv.item(self)
 
     def tolist(self):
-        return C.tolist(self)
+        return Cv.tolist(self)
 
     def __bool__(self):
-        return builtins.bool(C.scalar_value(self, "Boolean"))
+        return builtins.bool(Cv.scalar_value(self, "Boolean"))
 
     def __float__(self):
-        return builtins.float(C.scalar_value(self, "float"))
+        return builtins.float(Cv.scalar_value(self, "float"))
 
     def __int__(self):
-        return builtins.int(C.scalar_value(self, "int"))
+        return builtins.int(Cv.scalar_value(self, "int"))
 
     def __complex__(self):
-        return builtins.complex(C.scalar_value(self, "complex"))
+        return builtins.complex(Cv.scalar_value(self, "complex"))
 
     def __index__(self):
-        return C.index_value(self)
+        return Cv.index_value(self)
 
     def __len__(self):
         if self._data.ndim == 0:
@@ -341,7 +347,7 @@ class Tensor:
         I.setitem(self, index, value)
 
     def __reduce_ex__(self, protocol):
-        return (C.tensor_from_pickle, (C.to_numpy(self.detach(), True), str(self.device),
+        return (C.tensor_from_pickle, (Cv.to_numpy(self.detach(), True), str(self.device),
                                        self._requires_grad))
 
     def __deepcopy__(self, memo):
@@ -358,10 +364,10 @@ class Tensor:
     # -- conversion ------------------------------------------------------------------------
 
     def to(self, *args, **kwargs):
-        return C.to(self, *args, **kwargs)
+        return Cv.to(self, *args, **kwargs)
 
     def type(self, dtype=None, non_blocking=False):
-        return C.type_(self, dtype)
+        return Lg.type_(self, dtype)
 
     def type_as(self, other):
         return self.to(other.dtype)
@@ -409,13 +415,13 @@ class Tensor:
         return self.to(_dtype.complex128)
 
     def clone(self, *, memory_format=None):
-        return C.clone(self)
+        return Cv.clone(self)
 
     def contiguous(self, memory_format=None):
-        return self if S.is_contiguous(self) else C.clone(self)
+        return self if St.is_contiguous(self) else Cv.clone(self)
 
     def copy_(self, src, non_blocking=False):
-        return C.copy_(self, src)
+        return Cv.copy_(self, src)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         return C.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
@@ -438,10 +444,10 @@ class Tensor:
                 "requires_grad": requires_grad}
 
     def zero_(self):
-        return C.fill_(self, 0)
+        return Cv.fill_(self, 0)
 
     def fill_(self, value):
-        return C.fill_(self, value)
+        return Cv.fill_(self, value)
 
     # -- random sampling in place (ember/_ops/random.py) -------------------------------------
     uniform_, normal_, random_, bernoulli_ = Rn.uniform_, Rn.normal_, Rn.random_, Rn.bernoulli_
@@ -522,11 +528,12 @@ class Tensor:
     view, reshape, expand, unsqueeze, squeeze = S.view, S.reshape, S.expand, S.unsqueeze, S.squeeze
     transpose, permute, t = S.transpose, S.permute, S.t
     T, mT = property(S.T), property(S.mT)
-    swapaxes, swapdims, movedim, moveaxis = S.swapaxes, S.swapdims, S.movedim, S.moveaxis
-    flatten, unflatten, ravel, as_strided = S.flatten, S.unflatten, S.ravel, S.as_strided
-    view_as, reshape_as, expand_as, broadcast_to = (S.view_as, S.reshape_as, S.expand_as,
-                                                    S.broadcast_to)
-    narrow, select, diagonal, unbind = S.narrow, S.select, S.diagonal, J.unbind
+    mH, H, adjoint = property(Cx.mH), property(Cx.H), Cx.adjoint  # complex: a conjugated copy
+    swapaxes, swapdims, movedim, moveaxis = S.swapaxes, S.swapdims, Vw.movedim, Vw.moveaxis
+    flatten, unflatten, ravel, as_strided = Vw.flatten, Vw.unflatten, Vw.ravel, St.as_strided
+    view_as, reshape_as, expand_as, broadcast_to = (Vw.view_as, Vw.reshape_as, Vw.expand_as,
+                                                    Vw.broadcast_to)
+    narrow, select, diagonal, unbind = Vw.narrow, Vw.select, Vw.diagonal, J.unbind
     split, chunk, tensor_split = J.split, J.chunk, J.tensor_split
     hsplit, vsplit, dsplit = J.hsplit, J.vsplit, J.dsplit
     flip, fliplr, flipud, roll = Rp.flip, Rp.fliplr, Rp.flipud, Rp.roll
@@ -601,18 +608,18 @@ class Tensor:
     softmax, log_softmax = A.softmax, A.log_softmax
 
     # -- indexing (ember/_ops/index.py, scatter.py) ------------------------------------------
-    index_select, take, take_along_dim = Sx.index_select, Sx.take, Sx.take_along_dim
-    nonzero, argwhere = I.nonzero, I.argwhere
-    where = I._where_method
-    masked_select, masked_fill, masked_fill_ = I.masked_select, I.masked_fill, I.masked_fill_
-    masked_scatter, masked_scatter_ = I.masked_scatter, I.masked_scatter_
+    index_select, take, take_along_dim = Ix.index_select, Ix.take, Ix.take_along_dim
+    nonzero, argwhere = Ms.nonzero, Ms.argwhere
+    where = Ms._where_method
+    masked_select, masked_fill, masked_fill_ = Ms.masked_select, Ms.masked_fill, Ms.masked_fill_
+    masked_scatter, masked_scatter_ = Ms.masked_scatter, Ms.masked_scatter_
     gather, scatter, scatter_, scatter_add, scatter_add_ = (Sx.gather, Sx.scatter, Sx.scatter_,
                                                             Sx.scatter_add, Sx.scatter_add_)
     scatter_reduce, scatter_reduce_ = Sx.scatter_reduce, Sx.scatter_reduce_
-    index_add, index_add_, index_copy, index_copy_ = (Sx.index_add, Sx.index_add_, Sx.index_copy,
-                                                      Sx.index_copy_)
-    index_fill, index_fill_, index_put, index_put_ = (Sx.index_fill, Sx.index_fill_, Sx.index_put,
-                                                      Sx.index_put_)
+    index_add, index_add_, index_copy, index_copy_ = (Ix.index_add, Ix.index_add_, Ix.index_copy,
+                                                      Ix.index_copy_)
+    index_fill, index_fill_, index_put, index_put_ = (Ix.index_fill, Ix.index_fill_, Ix.index_put,
+                                                      Ix.index_put_)
 
 
 

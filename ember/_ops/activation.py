@@ -58,7 +58,7 @@ class SoftmaxBackward0(Op):
     def forward(self, x):
         last = self.dim == max(x.ndim, 1) - 1
         kernel = f"{self.name_in_errors}_{'lastdim_' if last else ''}kernel_impl"
-        _reject(x, "biu", kernel)
+        _reject(x, "biuc", kernel)  # torch has no complex softmax kernel
         z = _wide(x).reshape(x.shape or (1,))
         if z.size:
             z = z - z.max(axis=self.dim, keepdims=True)  # NOTE: no overflow in exp
@@ -322,19 +322,23 @@ class MmBackward0(AddmmBackward0):
     """linear without a bias."""
 
 
-def softmax(input, dim, dtype=None):
-    """exp(x) / sum(exp(x)) along dim, computed stably (torch.softmax, Tensor.softmax)."""
+def softmax(input, dim, dtype=None, *, out=None):
+    """exp(x) / sum(exp(x)) along dim, computed stably (torch.softmax, Tensor.softmax); out must
+    have the result's dtype."""
+    from ember._ops.inplace import out_exact
     from ember._ops.shape import wrap_dim
 
     if dtype is not None:
         input = input.to(dtype)
-    return SoftmaxBackward0(wrap_dim(dim, input.ndim)).apply(input)
+    return out_exact(SoftmaxBackward0(wrap_dim(dim, input.ndim)).apply(input), out)
 
 
-def log_softmax(input, dim, dtype=None):
-    """log(softmax(x)) along dim, without its underflow (torch.log_softmax, Tensor.log_softmax)."""
+def log_softmax(input, dim, dtype=None, *, out=None):
+    """log(softmax(x)) along dim, without its underflow (torch.log_softmax, Tensor.log_softmax);
+    out must have the result's dtype."""
+    from ember._ops.inplace import out_exact
     from ember._ops.shape import wrap_dim
 
     if dtype is not None:
         input = input.to(dtype)
-    return LogSoftmaxBackward0(wrap_dim(dim, input.ndim)).apply(input)
+    return out_exact(LogSoftmaxBackward0(wrap_dim(dim, input.ndim)).apply(input), out)

@@ -3,18 +3,29 @@ torch), conj, angle, polar, complex and sgn, with gradients in torch's conventio
 a real loss L with respect to z = x + iy is dL/dx + i dL/dy).
 
 Deviation: torch's conj() is lazy (a view with a conjugate bit); Ember's conj() of a complex tensor
-is a conjugated copy, so is_conj() is always False and resolve_conj() returns its input.
+is a conjugated copy, so is_conj() is always False and resolve_conj() returns its input. The same
+holds for the conjugate transposes (adjoint, Tensor.mH, Tensor.H): views for real tensors, as in
+torch, but for complex tensors a conjugated copy of the transposed view.
 """
 
 from __future__ import annotations
 
+import warnings
+
 from ember._dtype import COMPLEX
 from ember._ops._op import Op
 from ember._ops.inplace import with_out
-from ember._ops.pointwise import _expect_tensor, _inplace, _legacy_scalar_name, where
+from ember._ops.pointwise import (
+    _expect_tensor,
+    _inplace,
+    _legacy_scalar_name,
+    out_same_dtype,
+    where,
+)
 
 __all__ = ["real", "imag", "view_as_real", "view_as_complex", "conj", "conj_physical",
-           "resolve_conj", "resolve_neg", "is_conj", "is_neg", "angle", "polar", "complex", "sgn"]
+           "resolve_conj", "resolve_neg", "is_conj", "is_neg", "angle", "polar", "complex", "sgn",
+           "adjoint"]
 
 _REAL_OF = {"complex64": "float32", "complex128": "float64"}
 _COMPLEX_OF = {"float32": "complex64", "float64": "complex128"}
@@ -129,8 +140,47 @@ def conj(input):
 def conj_physical(input, *, out=None):
     """The complex conjugate, computed now (torch.conj_physical); real input as is."""
     if input.dtype.category != COMPLEX:
-        return input if out is None else with_out(input.clone(), out)
-    return with_out(ConjPhysicalBackward0().apply(input), out)
+        return input if out is None else out_same_dtype(input.clone(), out)
+    return out_same_dtype(ConjPhysicalBackward0().apply(input), out)
+
+
+_WARNED = set()
+
+
+def _conj_transpose(input, name, subject, matrices_only=False):
+    """conj(input.mT) with torch's checks and messages; a 0-dim tensor is conjugated, with
+    torch's deprecation warning."""
+    ndim = input.ndim
+    if ndim == 0:
+        if name not in _WARNED:  # NOTE: torch warns once per process (TORCH_WARN_ONCE)
+            _WARNED.add(name)
+            warnings.warn(f"{name} is deprecated on 0-D tensors. Consider using x.conj().",
+                          UserWarning, stacklevel=3)
+        return conj(input)
+    if ndim < 2 or (matrices_only and ndim > 2):
+        if matrices_only:
+            hint = " For batches of matrices, consider using tensor.mH" if ndim > 2 else ""
+            raise RuntimeError(f"{subject} is only supported on matrices (2-D tensors). Got "
+                               f"{ndim}-D tensor.{hint}")
+        raise RuntimeError(f"{subject} is only supported on matrices or batches of matrices. "
+                           f"Got {ndim}-D tensor.")
+    return conj(input.transpose(-2, -1))
+
+
+def adjoint(input):
+    """The conjugate transpose of the last two dims (torch.adjoint, Tensor.adjoint): a view for
+    real tensors; for complex ones a conjugated copy (see the module note)."""
+    return _conj_transpose(input, "adjoint()", "tensor.adjoint()")
+
+
+def mH(input):
+    """Tensor.mH: the conjugate transpose of a matrix or a batch of matrices (as adjoint)."""
+    return _conj_transpose(input, "Tensor.mH", "tensor.mH")
+
+
+def H(input):
+    """Tensor.H: the conjugate transpose of a matrix; 2-D only, as in torch."""
+    return _conj_transpose(input, "Tensor.H", "tensor.H", matrices_only=True)
 
 
 def resolve_conj(input):
@@ -267,7 +317,7 @@ class SgnBackward0(Op):
 
 def sgn(input, *, out=None):
     """z / |z| for complex input (0 at 0), sign(input) otherwise (torch.sgn)."""
-    return with_out(SgnBackward0().apply(input), out)
+    return out_same_dtype(SgnBackward0().apply(input), out)
 
 
 conj_physical_, sgn_ = _inplace(conj_physical), _inplace(sgn)

@@ -1,6 +1,7 @@
-"""Tensor creation and conversion: tensor, as_tensor, from_numpy, the legacy constructors, zeros /
-ones / full / empty / eye / arange / range / linspace / logspace and their *_like forms, to(),
-clone, copy_, and the way out to NumPy and Python."""
+"""Tensor creation: tensor, as_tensor, from_numpy, zeros / ones / full / empty / eye / arange /
+range / linspace / logspace and their *_like forms. The legacy constructors (torch.Tensor(...),
+FloatTensor, ...) live in legacy.py; to(), clone, copy_ and the way out to NumPy and Python in
+conversion.py."""
 
 from __future__ import annotations
 
@@ -15,8 +16,7 @@ from ember._backend import to_host, xp_of
 from ember._device import CPU, to_device
 from ember._dtype import BOOL, COMPLEX, FLOAT, from_numpy_dtype, to_dtype
 from ember._ops import _ranges
-from ember._ops._op import Op, _legacy_type_name
-from ember._ops.inplace import inplace_update
+from ember._ops._op import _legacy_type_name
 from ember._ops.shape import parse_shape
 
 
@@ -153,59 +153,6 @@ def tensor_from_pickle(array, device, requires_grad):
     t = _finish(array, device, False)
     t._requires_grad = requires_grad
     return t
-
-
-# -- legacy constructors -------------------------------------------------------------------------
-
-
-def legacy_new(cls, *args, dtype=None, device=None):
-    """torch.Tensor(*sizes) (uninitialised), torch.Tensor(data) (a copy in the default dtype),
-    torch.Tensor(tensor) (that tensor itself), Tensor(); FloatTensor(...) and friends pass their
-    ``dtype``."""
-    typed, dtype = dtype is not None, dtype or _dtype.get_default_dtype()
-    if not args:
-        return empty(0, dtype=dtype, device=device)
-    first = args[0]
-    if len(args) == 1 and isinstance(first, _tensor_cls()):
-        if typed and first.dtype is not dtype:
-            raise TypeError(f"expected {dtype} (got {first.dtype})")
-        return first
-    from ember._tensor import Size
-
-    if builtins.all(isinstance(a, int) and not isinstance(a, builtins.bool) for a in args) or (
-            len(args) == 1 and isinstance(first, Size)):
-        return empty(*args, dtype=dtype, device=device)
-    if len(args) > 1:
-        raise TypeError(f"new() received an invalid combination of arguments - got "
-                        f"({', '.join(type(a).__name__ for a in args)})")
-    if not isinstance(first, (*_SEQUENCES, numpy.ndarray)):
-        raise TypeError(f"new(): data must be a sequence (got {type(first).__name__})")
-    return tensor(first, dtype=dtype, device=device)
-
-
-class _LegacyTypeMeta(type):
-    def __instancecheck__(cls, obj):
-        return isinstance(obj, _tensor_cls()) and obj.dtype is cls.dtype and obj.is_cpu
-
-
-def _legacy_type(name, dtype):
-    def __new__(cls, *args, device=None):
-        return legacy_new(_tensor_cls(), *args, dtype=dtype, device=device)
-
-    return _LegacyTypeMeta(name, (), {"__new__": __new__, "dtype": dtype,
-                                      "__doc__": f"torch.{name}: the legacy {dtype} constructor"})
-
-
-FloatTensor = _legacy_type("FloatTensor", _dtype.float32)
-DoubleTensor = _legacy_type("DoubleTensor", _dtype.float64)
-HalfTensor = _legacy_type("HalfTensor", _dtype.float16)
-BFloat16Tensor = _legacy_type("BFloat16Tensor", _dtype.bfloat16)
-LongTensor = _legacy_type("LongTensor", _dtype.int64)
-IntTensor = _legacy_type("IntTensor", _dtype.int32)
-ShortTensor = _legacy_type("ShortTensor", _dtype.int16)
-CharTensor = _legacy_type("CharTensor", _dtype.int8)
-ByteTensor = _legacy_type("ByteTensor", _dtype.uint8)
-BoolTensor = _legacy_type("BoolTensor", _dtype.bool)
 
 
 # -- factories -----------------------------------------------------------------------------------
@@ -379,161 +326,3 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     values = _ranges.logspace_values(start, end, steps, base, dtype.np) if steps else (
         numpy.empty(0, dtype.np))
     return _finish(values, device, requires_grad)
-
-
-# -- conversion ----------------------------------------------------------------------------------
-
-
-class ToCopyBackward0(Op):
-    """A copy to another dtype and/or device; the gradient goes back the same way."""
-
-    promote = "keep"
-
-    def __init__(self, dtype, device):
-        self.dtype, self.device = dtype, device
-
-    def forward(self, x):
-        if x.dtype.kind == "c" and self.dtype.category < COMPLEX:
-            x = x.real  # torch warns and drops the imaginary part
-        out = x.astype(self.dtype.np)
-        if self.device != self._in_device:
-            self.xp = xp_of(self.device)  # NOTE: apply wraps the result with self.xp's array type
-            out = self.xp.asarray(out) if self.device.type != "cpu" else to_host(out)
-        return out
-
-    def backward(self, g):
-        return g.to(device=self._in_device, dtype=self._input_meta[0][1])
-
-
-def _parse_to(args, kwargs):
-    Tensor = _tensor_cls()
-    dtype, device = kwargs.get("dtype"), kwargs.get("device")
-    for a in args:
-        if isinstance(a, Tensor):
-            dtype, device = a.dtype, a.device
-        elif isinstance(a, _dtype.dtype) or (isinstance(a, type) and a in (float, int, bool)):
-            dtype = a
-        elif a is not None and not isinstance(a, builtins.bool):
-            device = a
-    return to_dtype(dtype), None if device is None else to_device(device)
-
-
-def to(input, *args, non_blocking=False, copy=False, memory_format=None, **kwargs):
-    """Tensor.to(dtype), to(device), to(device, dtype), to(other): self when nothing changes."""
-    dtype, device = _parse_to(args, kwargs)
-    dtype, device = dtype or input.dtype, device or input.device
-    if dtype is input.dtype and device == input.device and not copy:
-        return input
-    op = ToCopyBackward0(dtype, device)
-    op._in_device = input.device
-    out = op.apply(input)
-    if device != input.device:  # NOTE: apply puts results on the input's device; this op moves
-        out.device = device
-        if out.grad_fn is op:
-            op._output_device = device
-    return out
-
-
-_TYPE_NAMES = {"torch.FloatTensor": _dtype.float32, "torch.DoubleTensor": _dtype.float64,
-               "torch.HalfTensor": _dtype.float16, "torch.LongTensor": _dtype.int64,
-               "torch.IntTensor": _dtype.int32, "torch.ShortTensor": _dtype.int16,
-               "torch.CharTensor": _dtype.int8, "torch.ByteTensor": _dtype.uint8,
-               "torch.BoolTensor": _dtype.bool, "torch.BFloat16Tensor": _dtype.bfloat16}
-
-
-def type_(input, dtype=None):
-    """Tensor.type(): the legacy type name, or a conversion to a dtype or type name."""
-    if dtype is None:
-        from ember._ops._op import _legacy_type_name
-
-        return _legacy_type_name(input)
-    if isinstance(dtype, str):
-        dtype = _TYPE_NAMES[dtype.replace("ember.", "torch.")]
-    elif isinstance(dtype, _LegacyTypeMeta):
-        dtype = dtype.dtype
-    return input.to(dtype)
-
-
-class CloneBackward0(Op):
-    promote = "keep"
-
-    def forward(self, x):
-        return x.copy()
-
-    def backward(self, g):
-        return g
-
-
-def clone(input, *, memory_format=None):
-    """A copy with its own memory, differentiable (torch.clone)."""
-    return CloneBackward0().apply(input)
-
-
-def copy_(input, src):
-    """Copy src (broadcast, any dtype and device) into input, in place (Tensor.copy_)."""
-    Tensor = _tensor_cls()
-    if not isinstance(src, Tensor):
-        src = tensor(src)
-    value = src.to(device=input.device, dtype=input.dtype)
-    if value is src and value._requires_grad:
-        value = clone(value)
-    if value.shape != input.shape:
-        value = value.expand(input.shape)
-    return inplace_update(input, value)
-
-
-def fill_(input, value):
-    """Fill with a scalar (or 0-dim tensor) in place (Tensor.fill_)."""
-    Tensor = _tensor_cls()
-    if isinstance(value, Tensor):
-        if value.ndim:
-            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
-                               f"{value.ndim} dimensions.")
-        return copy_(input, value.expand(input.shape))
-    return inplace_update(input, full(input.shape, value, dtype=input.dtype, device=input.device))
-
-
-def to_numpy(input, force):
-    """Tensor.numpy(): the same memory on the CPU; torch's errors for grad and CUDA tensors."""
-    if force:
-        return to_host(input.detach()._data)
-    if input._requires_grad:
-        raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
-                           "tensor.detach().numpy() instead.")
-    if input.device.type != "cpu":
-        raise TypeError(f"can't convert {input.device} device type tensor to numpy. Use "
-                        "Tensor.cpu() to copy the tensor to host memory first.")
-    return input._data
-
-
-def item(input):
-    """The single value as a Python number (Tensor.item)."""
-    if input._data.size != 1:
-        raise RuntimeError(f"a Tensor with {input._data.size} elements cannot be converted to "
-                           "Scalar")
-    return to_host(input._data).reshape(()).item() if input.dtype.name != "bfloat16" else float(
-        to_host(input._data).reshape(()))
-
-
-def tolist(input):
-    """Nested Python lists of Python numbers (Tensor.tolist)."""
-    host = to_host(input._data)
-    if input.dtype.name == "bfloat16":
-        host = host.astype(numpy.float32)
-    return host.tolist()
-
-
-def scalar_value(input, what):
-    """The value for bool()/float()/int(): one element only, as torch requires."""
-    if input._data.size != 1:
-        if what == "Boolean":
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        raise ValueError("only one element tensors can be converted to Python scalars")
-    return item(input)
-
-
-def index_value(input):
-    """__index__: only integer tensors with one element, as torch."""
-    if input.dtype.category > _dtype.INT or input._data.size != 1:
-        raise TypeError("only integer tensors of a single element can be converted to an index")
-    return int(item(input))

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from ember._ops import creation as C
 from ember._ops._op import Op
-from ember._ops.index import where
 from ember._ops.loss import _ENUM
+from ember._ops.masked import where
 
 
 def _tensor_cls():

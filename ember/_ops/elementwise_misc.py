@@ -7,15 +7,17 @@ import collections
 
 from ember._ops._op import Op
 from ember._ops.compare import _NoGrad
-from ember._ops.inplace import with_out
+from ember._ops.inplace import c10_name, with_out
 from ember._ops.pointwise import (
     _expect_tensor,
     _inplace,
     _is_tensor,
+    _legacy_scalar_name,
     _NotImplemented,
     _reject,
 )
 from ember._ops.unary import trunc
+from ember.autograd.grad_mode import state as _grad_state
 
 __all__ = ["signbit", "isposinf", "isneginf", "isreal", "heaviside", "nan_to_num", "frexp",
            "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm"]
@@ -71,8 +73,14 @@ class _IsReal(_Test):
 
 
 def _test(op_cls, name, doc, out_arg=True):
+    """torch's function of a test: out= (where torch takes it) must be a bool tensor."""
     def fn(input, *, out=None):
         _expect_tensor(name, input, "input", 1)
+        if out is not None:
+            if not out_arg:
+                raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
+            if out.dtype.name != "bool":
+                raise RuntimeError(f"{name} does not support non-boolean outputs.")
         return with_out(op_cls().apply(input), out)
 
     fn.__name__, fn.__doc__ = name, doc
@@ -82,7 +90,8 @@ def _test(op_cls, name, doc, out_arg=True):
 signbit = _test(_Signbit, "signbit", "True where the sign bit is set, -0.0 included.")
 isposinf = _test(_IsPosInf, "isposinf", "True where input is +inf (torch.isposinf).")
 isneginf = _test(_IsNegInf, "isneginf", "True where input is -inf (torch.isneginf).")
-isreal = _test(_IsReal, "isreal", "True where the imaginary part is 0; real dtypes: all True.")
+isreal = _test(_IsReal, "isreal", "True where the imaginary part is 0; real dtypes: all True.",
+               out_arg=False)
 
 
 # -- heaviside, nan_to_num -----------------------------------------------------------------------
@@ -108,7 +117,10 @@ def heaviside(input, values, *, out=None):
     """The Heaviside step function with ``values`` at 0 (torch.heaviside)."""
     _expect_tensor("heaviside", input, "input", 1)
     _expect_tensor("heaviside", values, "values", 2)
-    return with_out(_Heaviside().apply(input, values), out)
+    result = _Heaviside().apply(input, values)
+    if out is not None and out.dtype is not result.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    return with_out(result, out)
 
 
 class NanToNumBackward0(Op):
@@ -146,7 +158,15 @@ class NanToNumBackward0(Op):
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
-    """Replace NaN and infinities by finite numbers (torch.nan_to_num)."""
+    """Replace NaN and infinities by finite numbers (torch.nan_to_num); out must have the
+    input's dtype."""
+    if out is not None and out.dtype is not input.dtype:
+        raise RuntimeError(f"nan_to_num: dtype of out: {_legacy_scalar_name(out.dtype)} should "
+                           f"be same as input: {_legacy_scalar_name(input.dtype)}")
+    if (out is None and input.dtype.is_complex and input.requires_grad
+            and _grad_state.enabled):
+        raise RuntimeError("nan_to_num does not support automatic differentiation for outputs "
+                           "with complex dtype.")
     return with_out(NanToNumBackward0(nan, posinf, neginf).apply(input), out)
 
 
@@ -178,6 +198,13 @@ def frexp(input, *, out=None):
     """Decompose into mantissa and exponent (torch.frexp); floating types only."""
     if not input.is_floating_point():
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    if out is not None:  # torch checks the outs' dtypes first
+        if out[0].dtype is not input.dtype:
+            raise RuntimeError(f"torch.frexp() expects mantissa to have dtype "
+                               f"{c10_name(input.dtype)} but got {c10_name(out[0].dtype)}")
+        if out[1].dtype.name != "int32":
+            raise RuntimeError("torch.frexp() expects exponent to have int dtype but got "
+                               f"{c10_name(out[1].dtype)}")
     mantissa, exponent = FrexpBackward0().apply(input)
     if out is not None:
         with_out(mantissa, out[0])

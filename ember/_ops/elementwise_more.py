@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ember import _dtype
-from ember._dtype import COMPLEX
+from ember._dtype import COMPLEX, can_cast
 from ember._ops._op import Op
 from ember._ops.inplace import with_out
 from ember._ops.pointwise import (
@@ -63,6 +63,15 @@ class _Unary(Op):
         return g * _conj(self.derivative(x))
 
 
+def _acosh_derivative(x):
+    # NOTE: for complex z, 1 / sqrt(z^2 - 1) lands on the wrong branch off the real axis; torch
+    # uses 1 / (sqrt(z - 1) sqrt(z + 1)), the derivative of its acosh. Real input keeps the
+    # first form (finite below -1, as in torch).
+    if x.dtype.category == COMPLEX:
+        return (x - 1).rsqrt() * (x + 1).rsqrt()
+    return (x * x - 1).rsqrt()
+
+
 def _unary_op(name, np_name, derivative, save_output=False):
     return type(name, (_Unary,), {"np_name": np_name, "save_output": save_output,
                                   "derivative": lambda self, x: derivative(x)})
@@ -75,7 +84,7 @@ AtanBackward0 = _unary_op("AtanBackward0", "arctan", lambda x: 1 / (1 + x * x))
 SinhBackward0 = _unary_op("SinhBackward0", "sinh", lambda x: cosh(x))
 CoshBackward0 = _unary_op("CoshBackward0", "cosh", lambda x: sinh(x))
 AsinhBackward0 = _unary_op("AsinhBackward0", "arcsinh", lambda x: (x * x + 1).rsqrt())
-AcoshBackward0 = _unary_op("AcoshBackward0", "arccosh", lambda x: (x * x - 1).rsqrt())
+AcoshBackward0 = _unary_op("AcoshBackward0", "arccosh", lambda x: _acosh_derivative(x))
 AtanhBackward0 = _unary_op("AtanhBackward0", "arctanh", lambda x: 1 / (1 - x * x))
 
 
@@ -274,11 +283,20 @@ class LdexpBackward0(Op):
     def backward(self, g):
         a, b = self.saved
         scale = pow(2.0, b)
-        return (g * scale if self.needs_input_grad[0] else None,
-                g * a * _LN2 * scale if self.needs_input_grad[1] else None)
+        return (g * _conj(scale) if self.needs_input_grad[0] else None,
+                g * _conj(a * _LN2 * scale) if self.needs_input_grad[1] else None)
 
 
-ldexp = _tensors_only(LdexpBackward0, "ldexp", "input * 2 ** other (torch.ldexp).")
+def ldexp(input, other, *, out=None):
+    """input * 2 ** other (torch.ldexp); an out the result cannot be cast to gets torch's
+    message naming ldexp."""
+    _expect_tensor("ldexp", input, "input", 1)
+    _expect_tensor("ldexp", other, "other", 2)
+    result = LdexpBackward0().apply(input, other)
+    if out is not None and not can_cast(result.dtype, out.dtype):
+        raise RuntimeError("ldexp can't be cast to the desired output type "
+                           f"{_legacy_scalar_name(out.dtype)}")
+    return with_out(result, out)
 
 
 def float_power(input, exponent, *, out=None):
@@ -287,6 +305,10 @@ def float_power(input, exponent, *, out=None):
     is_complex = any(_is_tensor(v) and v.dtype.category == COMPLEX or isinstance(v, complex)
                      for v in operands)
     dtype = _dtype.complex128 if is_complex else _dtype.float64
+    if out is not None and out.dtype is not dtype:
+        raise RuntimeError(f"the output given to float_power has dtype "
+                           f"{_legacy_scalar_name(out.dtype)} but the operation's result "
+                           f"requires dtype {_legacy_scalar_name(dtype)}")
     base, power = (v.to(dtype) if _is_tensor(v) else v for v in operands)
     return with_out(pow(base, power), out)
 

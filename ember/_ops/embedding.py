@@ -154,7 +154,7 @@ def _embedding_bag(input, weight, offsets, mode, per_sample_weights, include_las
                    padding_idx, scale_grad_by_freq):
     """torch.embedding_bag on a 1-D input split into bags at offsets."""
     from ember._backend import xp_of
-    from ember._ops.scatter import index_add
+    from ember._ops.index_ops import index_add
 
     _check_indices(input, "embedding_bag")
     xp, length, num = xp_of(input.device), input.shape[0], weight.shape[0]

@@ -239,14 +239,14 @@ def _op_name(node):
 
 def view_geometry(view, base):
     """(shape, byte strides, byte offset) of ``view`` inside ``base``'s memory."""
-    from ember._ops.shape import data_ptr
+    from ember._ops.strided import data_ptr
 
     return (view._data.shape, view._data.strides, data_ptr(view._data) - data_ptr(base._data))
 
 
 def region(array, base_array, geometry):
     """The view of ``array`` (laid out as ``base_array``) that ``geometry`` describes."""
-    from ember._ops.shape import strided_view
+    from ember._ops.strided import strided_view
 
     shape, strides, offset = geometry
     buf = array
@@ -287,7 +287,7 @@ class CopySlices(Op):
         grad_base = g * Tensor._make(mask, g.device) if self.needs_input_grad[0] else None
         grad_src = None
         if self.needs_input_grad[1]:
-            from ember._ops.shape import StridedRegion
+            from ember._ops.strided import StridedRegion
 
             grad_src = StridedRegion(self.geometry, self._layout).apply(g)
         return grad_base, grad_src
@@ -309,7 +309,7 @@ def real_pairs_base(base, view):
 
 def _copy_slices(view, result):
     """In-place write into a view whose base (or the written value) has history."""
-    from ember._ops.shape import as_strided_like
+    from ember._ops.strided import as_strided_like
 
     base = view._base
     target = real_pairs_base(base, view)

@@ -8,19 +8,17 @@ import itertools
 from ember._ops._op import Op
 from ember._ops.inplace import with_out
 from ember._ops.shape import (
-    _along,
     _int_arg,
     _legacy,
-    _slice,
     _tensor_cls,
     _tensor_list,
     _wrap_nonscalar,
-    narrow,
     parse_shape,
     reshape,
     unsqueeze,
     wrap_dim,
 )
+from ember._ops.views import _along, _slice, narrow
 
 __all__ = [
     "atleast_1d", "atleast_2d", "atleast_3d", "cat", "chunk", "column_stack", "concat",

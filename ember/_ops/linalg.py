@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ember._dtype import bfloat16 as _bfloat16
 from ember._ops._op import Op, _legacy_type_name
-from ember._ops.inplace import with_out
+from ember._ops.inplace import out_exact
 from ember._ops.pointwise import conj
 
 _BFLOAT16 = _bfloat16.np  # NOTE: dtype.name is a slow property; compare dtypes instead
@@ -98,13 +98,27 @@ def _check(a, b, name):
 
 
 def matmul(input, other, *, out=None):
-    """Matrix product with torch's rules for 1-D operands and broadcast batches (torch.matmul)."""
+    """Matrix product with torch's rules for 1-D operands and broadcast batches (torch.matmul).
+    out must have the result's dtype, with the message of the kernel torch runs (dot, mv, mm)."""
     _check(input, other, "matmul")
     if input.ndim > 2 and other.ndim > 2:
         from ember._ops.shape import broadcast_shape
 
         broadcast_shape(input.shape[:-2], other.shape[:-2])
-    return with_out(_node_for(input, other)().apply(input, other), out)
+    return _product_out(_node_for(input, other)().apply(input, other), out, input, other)
+
+
+def _product_out(result, out, a, b):
+    if out is None:
+        return result
+    if out.dtype is not result.dtype and b.ndim == 1:
+        if a.ndim == 1:  # torch's dot
+            raise RuntimeError(f"result dtype {_scalar_name(out)} does not match input dtype "
+                               f"{_scalar_name(a)}")
+        # torch's mv (a batch of matrices times a vector is folded into one mv)
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
+                           f"{_scalar_name(out)}, {_scalar_name(a)}, and {_scalar_name(b)}")
+    return out_exact(result, out)
 
 
 def rmatmul(input, other):
@@ -128,7 +142,7 @@ def bmm(input, mat2, *, out=None):
                            f"[{input.shape[0]}, {input.shape[2]}] but got: "
                            f"[{mat2.shape[0]}, {mat2.shape[1]}].")
     _check(input, mat2, "bmm")
-    return with_out(BmmBackward0().apply(input, mat2), out)
+    return out_exact(BmmBackward0().apply(input, mat2), out)
 
 
 def mv(input, vec, *, out=None):

@@ -13,7 +13,7 @@ import math
 import warnings
 
 from ember._dtype import FLOAT
-from ember._ops import index as I
+from ember._ops import masked as Ms
 from ember._ops import shape as S
 from ember._ops._op import Op, _legacy_type_name
 
@@ -208,9 +208,9 @@ def _cross_entropy_smoothed(logp, target, weight, reduction, ignore_index, label
     classes = logp.shape[class_dim]
     per_class = logp if weight is None else logp * _class_weight(weight, logp, class_dim)
     ignored = target == ignore_index
-    smooth = I.masked_fill(-per_class.sum(class_dim), ignored, 0.0)
+    smooth = Ms.masked_fill(-per_class.sum(class_dim), ignored, 0.0)
     if reduction == "mean":
-        kept = I.masked_select(target, ~ignored)
+        kept = Ms.masked_select(target, ~ignored)
         total = (~ignored).sum() if weight is None else weight.gather(0, kept.flatten()).sum()
         smooth = smooth.sum() / total
     elif reduction == "sum":

@@ -5,7 +5,7 @@ All are composites of differentiable ops on torch's formulas, with torch's argum
 from __future__ import annotations
 
 from ember._ops import creation as C
-from ember._ops import index as I
+from ember._ops import masked as Ms
 from ember._ops.distance import pairwise_distance
 from ember._ops.loss import _ENUM, _type_name, reduce_loss, resolve
 
@@ -121,8 +121,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     squares = ((input1 * input1).sum(dim) + eps) * ((input2 * input2).sum(dim) + eps)
     cos = dot / squares.sqrt()
     zeros = C.zeros_like(cos)
-    loss = (I.where(target == 1, 1 - cos, zeros)
-            + I.where(target == -1, (cos - margin).clamp_min(0), zeros))
+    loss = (Ms.where(target == 1, 1 - cos, zeros)
+            + Ms.where(target == -1, (cos - margin).clamp_min(0), zeros))
     return reduce_loss(loss, reduction)
 
 

@@ -11,8 +11,8 @@ import warnings
 
 from ember._dtype import FLOAT
 from ember._ops import creation as C
-from ember._ops import index as I
-from ember._ops import shape as S
+from ember._ops import masked as Ms
+from ember._ops import views as Vw
 from ember._ops.loss import (
     _ENUM,
     _NAMES,
@@ -57,7 +57,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     _warn_size(input, target)
     if size_average is not None or reduce is not None:
         reduction = legacy_get_string(size_average, reduce)
-    input, target = S.broadcast_tensors(input, target)
+    input, target = Vw.broadcast_tensors(input, target)
     loss = (input - target).square()
     if loss.dtype.category != FLOAT:
         raise NotImplementedError(f"\"mse_cpu\" not implemented for '{_type_name(loss)}'")
@@ -71,7 +71,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     _warn_size(input, target)
     if size_average is not None or reduce is not None:
         reduction = legacy_get_string(size_average, reduce)
-    input, target = S.broadcast_tensors(input, target)
+    input, target = Vw.broadcast_tensors(input, target)
     loss = (input - target).abs()
     if weight is not None:
         return _weighted(loss, weight, input, reduction)
@@ -84,11 +84,11 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     reduction = resolve(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    input, target = S.broadcast_tensors(input, target)
+    input, target = Vw.broadcast_tensors(input, target)
     if beta == 0.0:
         return reduce_loss((input - target).abs(), reduction)
     diff = input - target
-    loss = I.where(diff.abs() < beta, 0.5 * diff * diff / beta, diff.abs() - 0.5 * beta)
+    loss = Ms.where(diff.abs() < beta, 0.5 * diff * diff / beta, diff.abs() - 0.5 * beta)
     return reduce_loss(loss, reduction)
 
 
@@ -98,9 +98,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _warn_size(input, target)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    input, target = S.broadcast_tensors(input, target)
+    input, target = Vw.broadcast_tensors(input, target)
     diff = input - target.to(input.dtype)
-    loss = I.where(diff.abs() < delta, 0.5 * diff * diff, delta * (diff.abs() - 0.5 * delta))
+    loss = Ms.where(diff.abs() < delta, 0.5 * diff * diff, delta * (diff.abs() - 0.5 * delta))
     if weight is not None:
         loss = loss * weight
         if weight.shape != input.shape:
@@ -116,7 +116,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 def _xlogy(x, y):
     """x * log(y), 0 where x == 0 (torch.xlogy, for the KL divergence)."""
-    return I.where(x == 0, 0.0, x * y.log())
+    return Ms.where(x == 0, 0.0, x * y.log())
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
@@ -152,7 +152,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         loss = input - target * (input + eps).log()
     if full:
         stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
-        loss = loss + I.masked_fill(stirling, target <= 1, 0)
+        loss = loss + Ms.masked_fill(stirling, target <= 1, 0)
     return reduce_loss(loss, reduction)
 
 
@@ -198,8 +198,8 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     (torch.nn.functional.hinge_embedding_loss)."""
     reduction = resolve(size_average, reduce, reduction)
     zeros = C.zeros_like(input)
-    below_margin = I.where(target != 1, (margin - input).clamp_min(0), zeros)
-    itself = I.where(target != -1, input, zeros)
+    below_margin = Ms.where(target != 1, (margin - input).clamp_min(0), zeros)
+    itself = Ms.where(target != -1, input, zeros)
     return reduce_loss(below_margin + itself, reduction)
 
 

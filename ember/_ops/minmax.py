@@ -10,6 +10,7 @@ from ember._ops.pointwise import (
     _inplace,
     _is_tensor,
     _legacy_scalar_name,
+    out_same_dtype,
     where,
 )
 
@@ -82,11 +83,12 @@ class MinimumBackward0(MaximumBackward0):
 
 
 def clamp(input, min=None, max=None, *, out=None):
-    """Clamp into [min, max]; bounds are both numbers or both tensors (torch.clamp)."""
+    """Clamp into [min, max]; bounds are both numbers or both tensors (torch.clamp). With
+    number bounds, out must have the result's dtype, as torch's (tensor bounds: castable)."""
     dtype = _clamp_dtype(input, min, max)
     if _is_tensor(min) or _is_tensor(max):
         return with_out(ClampBackward0().apply(input, min, max), out)
-    return with_out(_clamp_scalar(ClampBackward1, input, min, max, dtype), out)
+    return out_same_dtype(_clamp_scalar(ClampBackward1, input, min, max, dtype), out)
 
 
 def _clamp_scalar(op_cls, input, min, max, dtype):
@@ -132,20 +134,20 @@ class ClampMaxBackward0(ClampBackward1):
     pass
 
 
-def clamp_min(input, min):
+def clamp_min(input, min, *, out=None):
     """max(input, min) (torch.clamp_min)."""
     if _is_tensor(min):
-        return clamp(input, min=min)
+        return clamp(input, min=min, out=out)
     dtype = _clamp_dtype(input, min, None)
-    return _clamp_scalar(ClampMinBackward0, input, min, None, dtype)
+    return out_same_dtype(_clamp_scalar(ClampMinBackward0, input, min, None, dtype), out)
 
 
-def clamp_max(input, max):
+def clamp_max(input, max, *, out=None):
     """min(input, max) (torch.clamp_max)."""
     if _is_tensor(max):
-        return clamp(input, max=max)
+        return clamp(input, max=max, out=out)
     dtype = _clamp_dtype(input, None, max)
-    return _clamp_scalar(ClampMaxBackward0, input, None, max, dtype)
+    return out_same_dtype(_clamp_scalar(ClampMaxBackward0, input, None, max, dtype), out)
 
 
 _clamp_inplace = _inplace(clamp)

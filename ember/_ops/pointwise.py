@@ -11,6 +11,7 @@ import operator
 from ember._dtype import _FROM_NP, BOOL, COMPLEX, FLOAT
 from ember._ops._op import Op, _legacy_type_name, plain_binary, plain_pair, result_type
 from ember._ops.inplace import _check_writable, inplace_update, with_out
+from ember.autograd.grad_mode import state as _grad_state
 
 
 def _is_tensor(value):
@@ -30,6 +31,17 @@ def _reject(array, kinds, kernel):
     if array.dtype.kind in kinds:
         name = _legacy_scalar_name(_FROM_NP[array.dtype])
         raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
+
+
+def out_same_dtype(result, out):
+    """``out=`` for torch's ops whose result keeps the input's dtype (neg, abs, floor, clamp,
+    ...): out must have exactly the result's dtype, else torch's "Found dtype" error. (With an
+    input that requires grad, with_out's autograd error comes first, as in torch.)"""
+    if out is not None and out.dtype is not result.dtype and not (
+            _grad_state.enabled and (result._requires_grad or out._requires_grad)):
+        raise RuntimeError(f"Found dtype {_legacy_scalar_name(out.dtype)} but expected "
+                           f"{_legacy_scalar_name(result.dtype)}")
+    return with_out(result, out)
 
 
 def _expect_tensor(fn_name, value, arg, position):
@@ -241,6 +253,9 @@ class PowBackward0(Op):
         self.save(a)
         if a.dtype.kind in "iu" and isinstance(self.exponent, int) and self.exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if a.dtype.kind == "f" and a.dtype.itemsize >= 4 and self.exponent in (3, -2):
+            # NOTE: torch's kernel computes these two powers by multiplication (its rounding)
+            return a * a * a if self.exponent == 3 else 1 / (a * a)
         # NOTE: NumPy widens bool ** True to int8 and bfloat16 ** 1.5 to float32; torch keeps
         # the promoted dtype the caller cast the base to
         return self.xp.power(a, self.exponent).astype(a.dtype, copy=False)
@@ -249,7 +264,8 @@ class PowBackward0(Op):
         (a,) = self.saved
         if self.exponent == 0:
             return g * 0
-        return g * self.exponent * a ** (self.exponent - 1)
+        # NOTE: torch's complex convention: g times the conjugate derivative
+        return g * conj(self.exponent * a ** (self.exponent - 1))
 
 
 class PowBackward1(Op):
@@ -268,10 +284,18 @@ class PowBackward1(Op):
         from ember._ops.unary import log
 
         a, b, out = self.saved
-        grad_a = g * b * a ** (b - 1) if self.needs_input_grad[0] else None
-        # NOTE: torch masks the exponent gradient where base == 0 and exponent >= 0 (0 * log 0).
-        grad_b = (g * where((a == 0) & (b >= 0), 0.0, out * log(a))
-                  if self.needs_input_grad[1] else None)
+        grad_a = grad_b = None
+        if self.needs_input_grad[0]:
+            # NOTE: as torch, a zero exponent gives a zero gradient (not 0 * 0 ** -1 = NaN)
+            grad_a = where(b == 0, 0.0, g * conj(b * a ** (b - 1)))
+        if self.needs_input_grad[1]:
+            # NOTE: torch masks the exponent gradient where base == 0 and the exponent is real
+            # and >= 0 (0 * log 0); a complex exponent has no order, so its parts are tested
+            if b.dtype.category == COMPLEX:
+                nonnegative = (b.imag == 0) & (b.real >= 0)
+            else:
+                nonnegative = b >= 0
+            grad_b = g * where((a == 0) & nonnegative, 0.0, conj(out * log(a)))
         return grad_a, grad_b
 
 
@@ -426,7 +450,8 @@ def rpow(input, other):
 
 
 def neg(input, *, out=None):
-    return with_out(NegBackward0().apply(input), out)
+    """-input (torch.neg); bool is refused, out must have input's dtype."""
+    return out_same_dtype(NegBackward0().apply(input), out)
 
 
 def positive(input):
@@ -495,24 +520,24 @@ floor_divide_, remainder_, pow_, neg_ = (_inplace(floor_divide), _inplace(remain
 def where(condition, input=None, other=None, *, out=None):
     """torch.where, 1 or 3 arguments; defined in ember/_ops/index.py. NOTE: this name is what
     ``from ember._ops.pointwise import *`` exports over index's, so it must pass everything on."""
-    from ember._ops.index import where as _where
+    from ember._ops.masked import where as _where
 
     return _where(condition, input, other, out=out)
 
 
-def lerp(input, end, weight):
+def lerp(input, end, weight, *, out=None):
     """input + weight * (end - input) (torch.lerp)."""
-    return input + weight * (end - input)
+    return with_out(input + weight * (end - input), out)
 
 
-def addcmul(input, tensor1, tensor2, *, value=1):
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 * tensor2 (torch.addcmul)."""
-    return input + value * tensor1 * tensor2
+    return with_out(input + value * tensor1 * tensor2, out)
 
 
-def addcdiv(input, tensor1, tensor2, *, value=1):
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 / tensor2 (torch.addcdiv)."""
-    return input + value * tensor1 / tensor2
+    return with_out(input + value * tensor1 / tensor2, out)
 
 
 # -- torch's aliases and the remaining in-place forms ------------------------------------------

@@ -9,7 +9,7 @@ import warnings
 from ember._dtype import BOOL, FLOAT
 from ember._ops import shape as S
 from ember._ops._op import Op, _legacy_type_name, result_type
-from ember._ops.inplace import inplace_update, with_out
+from ember._ops.inplace import inplace_update, out_exact, with_out
 from ember._ops.linalg import matmul
 from ember._ops.products_einsum import _conj, einsum
 from ember._ops.products_matrix import (  # noqa: F401 - re-exported, as Tensor methods too
@@ -77,6 +77,9 @@ def vdot(input, other, *, out=None):
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to "
                            f"have the same number of elements, but got {n} and {m} elements "
                            "respectively")
+    if out is not None and out.dtype is not input.dtype:
+        raise RuntimeError(f"result dtype {_name(out)} does not match input dtype "
+                           f"{_name(input)}")
     return with_out(VdotBackward0().apply(input, other), out)
 
 
@@ -87,7 +90,7 @@ def inner(input, other, *, out=None):
     if input.shape[-1] != other.shape[-1]:
         raise RuntimeError("inner() the last dimension must match on both input tensors but got "
                            f"shapes {list(input.shape)} and {list(other.shape)}")
-    return with_out(tensordot(input, other, ([-1], [-1])), out)
+    return tensordot(input, other, ([-1], [-1]), out=out)
 
 
 def outer(input, vec2, *, out=None):
@@ -210,7 +213,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x"
                            f"{mat1.shape[1]} and {mat2.shape[0]}x{mat2.shape[1]})")
     shape = (mat1.shape[0], mat2.shape[1])
-    return with_out(_add_product(AddmmBackward0, input, mat1, mat2, beta, alpha, shape), out)
+    return out_exact(_add_product(AddmmBackward0, input, mat1, mat2, beta, alpha, shape), out)
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
@@ -225,8 +228,8 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     if mat.shape[1] != vec.shape[0] or rows not in (1, mat.shape[0]):
         raise RuntimeError(f"size mismatch, got input ({rows}), mat ({mat.shape[0]}x"
                            f"{mat.shape[1]}), vec ({vec.shape[0]})")
-    return with_out(_add_product(AddmvBackward0, input, mat, vec, beta, alpha, (mat.shape[0],)),
-                    out)
+    return out_exact(_add_product(AddmvBackward0, input, mat, vec, beta, alpha, (mat.shape[0],)),
+                     out)
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
@@ -265,15 +268,24 @@ def _check_batches(batch1, batch2, fused):
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
-    """beta * input + alpha * sum over the batch of batch1 @ batch2 (torch.addbmm)."""
+    """beta * input + alpha * sum over the batch of batch1 @ batch2 (torch.addbmm). out must have
+    the inputs' dtype (torch's check names it "self"); one of another shape is resized without
+    the deprecation warning, as torch's addbmm does."""
     _check_batches(batch1, batch2, fused=True)
     if input.dtype is not batch1.dtype or batch1.dtype is not batch2.dtype:
         first, second = (input, batch1) if input.dtype is not batch1.dtype else (batch1, batch2)
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {_name(first)} and "
                            f"{_name(second)}")
+    if out is not None and out.dtype is not batch1.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_name(out)} and "
+                           f"{_name(batch1)}")
     shape = (batch1.shape[1], batch2.shape[2])
-    return with_out(_add_product(AddbmmBackward0, input, batch1, batch2, beta, alpha, shape),
-                    out)
+    result = _add_product(AddbmmBackward0, input, batch1, batch2, beta, alpha, shape)
+    if out is None or tuple(out.shape) == shape:
+        return with_out(result, out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return with_out(result, out)
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
@@ -283,8 +295,8 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"Input dtypes must be the same, got: input {input.dtype.name}, "
                            f"batch1: {batch1.dtype.name}, batch2: {batch2.dtype.name}")
     shape = (batch1.shape[0], batch1.shape[1], batch2.shape[2])
-    return with_out(_add_product(BaddbmmBackward0, input, batch1, batch2, beta, alpha, shape),
-                    out)
+    return out_exact(_add_product(BaddbmmBackward0, input, batch1, batch2, beta, alpha, shape),
+                     out)
 
 
 def _inplace_form(fn):
@@ -338,7 +350,11 @@ def tensordot(a, b, dims=2, out=None):
     left = a.permute(free_a + dims_a).reshape(-1, k)
     right = b.permute(dims_b + free_b).reshape(k, -1)
     shape = [a.shape[d] for d in free_a] + [b.shape[d] for d in free_b]
-    return with_out(matmul(left, right).reshape(shape), out)
+    result = matmul(left, right).reshape(shape)
+    if out is not None and out.dtype is not result.dtype:
+        raise RuntimeError(f"tensordot: Expected the output tensor to have dtype {_name(result)}, "
+                           f"but got an output tensor with dtype {_name(out)}")
+    return with_out(result, out)
 
 
 def kron(input, other, *, out=None):
@@ -361,7 +377,12 @@ def chain_matmul(*matrices, out=None):
     for m in matrices:
         if m.ndim != 2:
             raise RuntimeError(f"Tensor dimension is {m.ndim}, expected 2 instead.")
-    result = matrices[0].clone()
+    if len(matrices) == 1:
+        # NOTE: torch copies the one matrix into out, casting to any dtype
+        result = matrices[0].clone()
+        return with_out(result if out is None else result.to(out.dtype), out)
+    result = matrices[0]
     for m in matrices[1:]:
         result = matmul(result, m)
-    return with_out(result, out)
+    return out_exact(result, out, "multi_dot(): expected out tensor to have dtype {want} but got "
+                     "{got}")

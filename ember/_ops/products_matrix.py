@@ -11,8 +11,9 @@ from ember._device import device as _device
 from ember._dtype import BOOL
 from ember._ops import join as J
 from ember._ops import shape as S
+from ember._ops import views as Vw
 from ember._ops._op import Op
-from ember._ops.inplace import inplace_update
+from ember._ops.inplace import _scalar_type_name, inplace_update, out_exact
 
 __all__ = ["tril", "triu", "tril_indices", "triu_indices", "diag", "diag_embed", "diagflat",
            "block_diag", "trace", "meshgrid", "cartesian_prod"]
@@ -45,17 +46,15 @@ def _triangle(op_cls, input, diagonal, name):
 
 
 def tril(input, diagonal=0, *, out=None):
-    """The lower triangle of the last two dims, the rest zero (torch.tril)."""
-    from ember._ops.inplace import with_out
-
-    return with_out(_triangle(TrilBackward0, input, diagonal, "tril"), out)
+    """The lower triangle of the last two dims, the rest zero (torch.tril); out of the input's
+    dtype."""
+    return out_exact(_triangle(TrilBackward0, input, diagonal, "tril"), out)
 
 
 def triu(input, diagonal=0, *, out=None):
-    """The upper triangle of the last two dims, the rest zero (torch.triu)."""
-    from ember._ops.inplace import with_out
-
-    return with_out(_triangle(TriuBackward0, input, diagonal, "triu"), out)
+    """The upper triangle of the last two dims, the rest zero (torch.triu); out of the input's
+    dtype."""
+    return out_exact(_triangle(TriuBackward0, input, diagonal, "triu"), out)
 
 
 def tril_(input, diagonal=0):
@@ -113,11 +112,11 @@ class DiagEmbedBackward0(Op):
         for d in sorted((self.dim1, self.dim2)):
             shape.insert(d, n)
         out = self.xp.zeros(shape, dtype=x.dtype)
-        S.DiagonalBackward0(self.offset, self.dim1, self.dim2).take(out)[...] = x
+        Vw.DiagonalBackward0(self.offset, self.dim1, self.dim2).take(out)[...] = x
         return out
 
     def backward(self, g):
-        return S.diagonal(g, self.offset, self.dim1, self.dim2)
+        return Vw.diagonal(g, self.offset, self.dim1, self.dim2)
 
 
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
@@ -131,14 +130,15 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 
 def diag(input, diagonal=0, *, out=None):
     """1-D: a matrix with input on diagonal ``diagonal``; 2-D: a copy of that diagonal
-    (torch.diag)."""
-    from ember._ops.inplace import with_out
-
+    (torch.diag). out must have the input's dtype (torch first names an uncastable one)."""
     if input.ndim not in (1, 2):
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
     if input.ndim == 1:
-        return with_out(diag_embed(input, diagonal), out)
-    return with_out(S.diagonal(input, diagonal).clone(), out)
+        if out is not None and not _dtype.can_cast(input.dtype, out.dtype):
+            raise RuntimeError(f"diag: result type {_scalar_type_name(input.dtype)} can't be cast "
+                               f"to the desired out= type {_scalar_type_name(out.dtype)}")
+        return out_exact(diag_embed(input, diagonal), out)
+    return out_exact(Vw.diagonal(input, diagonal).clone(), out)
 
 
 def diagflat(input, offset=0):

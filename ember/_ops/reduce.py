@@ -3,15 +3,14 @@ all/any, logsumexp, cumsum. Result dtypes and errors follow torch."""
 
 from __future__ import annotations
 
-import collections
 import math
 
 from ember import _dtype
 from ember._backend import xp_of
-from ember._dtype import BOOL, FLOAT, INT
+from ember._dtype import BOOL, FLOAT, INT, can_cast
 from ember._ops._op import Op, _legacy_type_name
 from ember._ops.inplace import with_out
-from ember._ops.pointwise import _reject
+from ember._ops.pointwise import _reject, conj
 from ember._ops.shape import ExpandBackward0, broadcast_view, wrap_dim
 from ember.autograd.grad_mode import state as _grad_state
 
@@ -99,18 +98,35 @@ def _quiet(xp):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    """Sum over ``dim`` (all by default); ints and bools sum to int64 (torch.sum)."""
+    """Sum over ``dim`` (all by default); ints and bools sum to int64 (torch.sum). With ``out``
+    (torch takes it only with ``dim``) the sum is computed in out's dtype, as in torch."""
+    if out is not None:
+        if dim is None:
+            raise TypeError("sum() received an invalid combination of arguments - got (Tensor, "
+                            "out=Tensor): out= needs dim")
+        if dtype is not None and dtype is not out.dtype:
+            raise RuntimeError(EXACT_OUT.format(want=c10_name(dtype), got=c10_name(out.dtype)))
+        dtype = out.dtype
     if dtype is not None:
         input = input.to(dtype)
     if dim is None:
         result = SumBackward0(tuple(range(input._data.ndim)), keepdim).apply(input)
     else:
         result = SumBackward1(reduce_dims(dim, input._data.ndim), keepdim).apply(input)
-    return result if out is None else with_out(result, out)
+    if out is None:
+        return result
+    # NOTE: integers accumulate in int64; the result then takes out's dtype (bool: any)
+    return with_out(result if result.dtype is out.dtype else result.to(out.dtype), out)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    """Arithmetic mean; only floating and complex inputs, as in torch (torch.mean)."""
+    """Arithmetic mean; only floating and complex inputs, as in torch (torch.mean). With a
+    floating or complex ``out``, computed in out's dtype, as torch does."""
+    if out is not None and input.dtype.category >= FLOAT:
+        if dtype is not None and dtype is not out.dtype:
+            raise RuntimeError(EXACT_OUT.format(want=c10_name(dtype), got=c10_name(out.dtype)))
+        if out.dtype.category >= FLOAT and can_cast(input.dtype, out.dtype):
+            dtype = out.dtype
     if dtype is not None:
         input = input.to(dtype)
     if input.dtype.category < FLOAT:
@@ -133,9 +149,10 @@ class ProdBackward0(_Reduction):
         x, out = self.saved
         shape = self._input_meta[0][0]
         g = _expand_grad(g, self.dims, self.keepdim, shape)
+        # NOTE: complex input takes the conjugate derivative, torch's convention
         if not bool((x == 0).any()):
-            return g * _expand_grad(out, self.dims, self.keepdim, shape) / x
-        return g * _prod_others(x, self.dims)
+            return g * conj(_expand_grad(out, self.dims, self.keepdim, shape) / x)
+        return g * conj(_prod_others(x, self.dims))
 
 
 class ProdBackward1(ProdBackward0):
@@ -172,8 +189,6 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 
 # -- max / min ---------------------------------------------------------------------------------
 
-_max_type = collections.namedtuple("max", ["values", "indices"])
-_min_type = collections.namedtuple("min", ["values", "indices"])
 
 
 class MaxBackward1(Op):
@@ -270,42 +285,63 @@ class MinBackward0(MaxBackward0):
     reducer = "min"
 
 
-def _extreme(input, dim_or_other, keepdim, full_op, dim_op, pair_fn, result_type):
+def _extreme(input, dim_or_other, keepdim, out, full_op, dim_op, pair_fn, name):
+    """max / min: of all elements, along a dim (values and indices), or of two tensors. With
+    ``out``: a castable tensor (all elements), an exact (values, long indices) pair (a dim), or
+    castable (two tensors), as torch checks them."""
+    from ember._ops.select import pair_out, return_type
     from ember._tensor import Tensor
 
     if dim_or_other is None:
-        return full_op().apply(input)
+        result = full_op().apply(input)
+        if out is not None and not can_cast(input.dtype, out.dtype):
+            raise RuntimeError(
+                "Expected canCast( typeMetaToScalarType(self.dtype()), typeMetaToScalarType("
+                "out.dtype())) to be true, but got false.  (Could this error message be "
+                "improved?  If so, please report an enhancement request to PyTorch.)")
+        return with_out(result, out)
     if isinstance(dim_or_other, Tensor):
-        return pair_fn(input, dim_or_other)
+        return pair_fn(input, dim_or_other, out=out)
     dim = wrap_dim(dim_or_other, input.ndim)
     values, indices = dim_op(dim, keepdim).apply(input)
-    return result_type(values, indices)
+    return pair_out(return_type(name)(values, indices), out, name)
 
 
 def max(input, dim=None, keepdim=False, *, out=None):
     """max(t), max(t, dim, keepdim) -> (values, indices), or max(t, other) (torch.max)."""
     from ember._ops.minmax import maximum
 
-    return _extreme(input, dim, keepdim, MaxBackward1, MaxBackward0, maximum, _max_type)
+    return _extreme(input, dim, keepdim, out, MaxBackward1, MaxBackward0, maximum, "max")
 
 
 def min(input, dim=None, keepdim=False, *, out=None):
     """min(t), min(t, dim, keepdim) -> (values, indices), or min(t, other) (torch.min)."""
     from ember._ops.minmax import minimum
 
-    return _extreme(input, dim, keepdim, MinBackward1, MinBackward0, minimum, _min_type)
+    return _extreme(input, dim, keepdim, out, MinBackward1, MinBackward0, minimum, "min")
 
 
-def amax(input, dim=(), keepdim=False):
+def _same_dtype_out(result, input, out):
+    # amax / amin: torch wants out of exactly the input's dtype
+    if out is not None and out.dtype is not input.dtype:
+        raise RuntimeError(f"Expected the dtype for input and out to match, but got "
+                           f"{_scalar_type_name(input.dtype)} for input's dtype and "
+                           f"{_scalar_type_name(out.dtype)} for out's dtype.")
+    return with_out(result, out)
+
+
+def amax(input, dim=(), keepdim=False, *, out=None):
     """Max over dims (all when empty), gradient shared among ties (torch.amax)."""
-    return AmaxBackward0(reduce_dims(dim if dim != () else None, input.ndim),
-                         keepdim).apply(input)
+    result = AmaxBackward0(reduce_dims(dim if dim != () else None, input.ndim),
+                           keepdim).apply(input)
+    return _same_dtype_out(result, input, out)
 
 
-def amin(input, dim=(), keepdim=False):
+def amin(input, dim=(), keepdim=False, *, out=None):
     """Min over dims (all when empty), gradient shared among ties (torch.amin)."""
-    return AminBackward0(reduce_dims(dim if dim != () else None, input.ndim),
-                         keepdim).apply(input)
+    result = AminBackward0(reduce_dims(dim if dim != () else None, input.ndim),
+                           keepdim).apply(input)
+    return _same_dtype_out(result, input, out)
 
 
 class _ArgReduce(Op):
@@ -327,16 +363,18 @@ class _ArgReduce(Op):
         return fn(x, axis=self.dim, keepdims=self.keepdim)
 
 
-def argmax(input, dim=None, keepdim=False):
-    """Index of the max, flat when dim is None (torch.argmax)."""
+def argmax(input, dim=None, keepdim=False, *, out=None):
+    """Index of the max, flat when dim is None (torch.argmax); out must be int64."""
     dim = None if dim is None else wrap_dim(dim, input.ndim)
-    return _ArgReduce("argmax", dim if input.ndim else None, keepdim).apply(input).long()
+    result = _ArgReduce("argmax", dim if input.ndim else None, keepdim).apply(input).long()
+    return out_exact(result, out)
 
 
-def argmin(input, dim=None, keepdim=False):
-    """Index of the min, flat when dim is None (torch.argmin)."""
+def argmin(input, dim=None, keepdim=False, *, out=None):
+    """Index of the min, flat when dim is None (torch.argmin); out must be int64."""
     dim = None if dim is None else wrap_dim(dim, input.ndim)
-    return _ArgReduce("argmin", dim if input.ndim else None, keepdim).apply(input).long()
+    result = _ArgReduce("argmin", dim if input.ndim else None, keepdim).apply(input).long()
+    return out_exact(result, out)
 
 
 # -- norms and statistics ----------------------------------------------------------------------
@@ -384,8 +422,9 @@ class LinalgVectorNormBackward0(_Reduction):
         return where(norm == 0, 0.0, g * x.sgn() * x.abs() ** (p - 1) / norm ** (p - 1))
 
 
-def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
-    """Vector p-norm over ``dim`` (all by default); 'fro' is the 2-norm (torch.norm)."""
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """Vector p-norm over ``dim`` (all by default); 'fro' is the 2-norm (torch.norm). out must
+    have the result's (real) dtype."""
     if dtype is not None:
         input = input.to(dtype)
     if input.dtype.category < FLOAT:
@@ -398,11 +437,11 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
                            + " ".join(str(d) for d in dim))
     ord = 2 if p in ("fro", None) else p
-    out = LinalgVectorNormBackward0(ord, reduce_dims(dim, input.ndim), keepdim).apply(input)
-    return out
+    result = LinalgVectorNormBackward0(ord, reduce_dims(dim, input.ndim), keepdim).apply(input)
+    return out_exact(result, out)
 
 
-from ember._ops.inplace import EXACT_OUT, c10_name  # noqa: E402
+from ember._ops.inplace import EXACT_OUT, _scalar_type_name, c10_name, out_exact  # noqa: E402
 
 # var, std (and var_mean, std_mean) are Ops of their own, in variance.py
 from ember._ops.variance import std, var  # noqa: E402, F401 - re-exported

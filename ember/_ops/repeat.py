@@ -7,18 +7,17 @@ import numpy as _numpy
 
 from ember._ops._op import Op
 from ember._ops.shape import (
-    _along,
     _int_arg,
     _legacy,
     _tensor_cls,
     _varargs,
     _wrap_nonscalar,
     expand,
-    flatten,
     parse_shape,
     unsqueeze,
     wrap_dim,
 )
+from ember._ops.views import _along, flatten
 
 __all__ = [
     "flip", "fliplr", "flipud", "repeat_interleave", "roll", "tile",

@@ -11,10 +11,11 @@ valid answers and the one it gives with stable=True.
 from __future__ import annotations
 
 import math
+import warnings
 
 from ember import _dtype
 from ember._ops._op import Op, result_type
-from ember._ops.inplace import with_out
+from ember._ops.inplace import out_exact, with_out
 from ember._ops.pointwise import _reject
 from ember._ops.select import (
     PickAlong,
@@ -31,6 +32,7 @@ from ember._ops.select import (
     running,
     same,
     topk,
+    warn_resized,
 )
 from ember._ops.shape import wrap_dim
 
@@ -81,8 +83,8 @@ def argsort(input, dim=-1, descending=False, *, stable=False):
 
 
 def msort(input, *, out=None):
-    """input sorted along its first dim (torch.msort)."""
-    return with_out(_sorted(input, 0, False).apply(input)[0], out)
+    """input sorted along its first dim (torch.msort); out of the input's dtype."""
+    return out_exact(_sorted(input, 0, False).apply(input)[0], out)
 
 
 # -- cummax, cummin, aminmax ---------------------------------------------------------------
@@ -382,7 +384,20 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False, out=None
         if dtype.is_complex or dtype.name == "bool":
             raise RuntimeError(f"Unsupported input type encountered for isin(): "
                                f"{_legacy_name(dtype)}")
-    return with_out(_IsIn(invert).apply(elements, test_elements), out)
+    result = _IsIn(invert).apply(elements, test_elements)
+    if out is None:
+        return result
+    if out.dtype.name != "bool":
+        raise RuntimeError(f"Expected out tensor to have dtype bool, but got {_c_name(out)} "
+                           "instead")
+    if isinstance(elements, Tensor):
+        return with_out(result, out)
+    # NOTE: torch's isin of a number first resizes out to [0] (warning if it had elements),
+    # then to the 0-dim result without a warning
+    warn_resized(out, [0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return with_out(result, out)
 
 
 class _IsIn(Op):
@@ -501,6 +516,9 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     if low > high:
         raise RuntimeError("torch.histc: max must be larger than min")
     edges = linspace(low, high, bins + 1, dtype=input.dtype, device=input.device)
+    if out is not None and out.dtype is not input.dtype:
+        raise RuntimeError("torch.histogram: input tensor and hist tensor should have the same "
+                           f"dtype, but got input {_c_name(input)} and hist {_c_name(out)}")
     # NOTE: detached: torch's histc result has no grad_fn
     return with_out(_Histogram(interpolate=True).apply(input.detach(), edges), out)
 

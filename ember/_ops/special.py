@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 
-from ember._dtype import COMPLEX
+from ember._dtype import COMPLEX, can_cast
 from ember._ops import _special_math as _math
 from ember._ops._op import Op
 from ember._ops.complex import sgn
 from ember._ops.inplace import with_out
-from ember._ops.pointwise import _inplace, _reject, where
+from ember._ops.pointwise import _inplace, _legacy_scalar_name, _reject, where
 from ember._ops.special_binary import (  # noqa: F401 - re-exported: torch.xlogy and Tensor.xlogy
     _opmath,
     _reject_half,
@@ -240,7 +240,12 @@ def mvlgamma(input, p, *, out=None):
     """Multivariate log-gamma (torch.mvlgamma, torch.special.multigammaln)."""
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
-    return with_out(MvlgammaBackward0(int(p)).apply(input), out)
+    result = MvlgammaBackward0(int(p)).apply(input)
+    if out is not None and not can_cast(result.dtype, out.dtype):
+        # NOTE: torch's message, which names the input's dtype and then the result's
+        raise RuntimeError(f"mvlgamma: result type {_legacy_scalar_name(input.dtype)} can't be "
+                           f"cast to the desired output type {_legacy_scalar_name(result.dtype)}")
+    return with_out(result, out)
 
 
 # -- sinc, logit, entr --------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from ember._ops.pointwise import (
     _inplace,
     _legacy_scalar_name,
     _reject,
+    conj,
+    out_same_dtype,
     pow,
 )
 
@@ -16,7 +18,10 @@ from ember._ops.pointwise import (
 
 
 class _Unary(Op):
-    """A float-valued unary op: integer inputs compute in the default float dtype."""
+    """A float-valued unary op: integer inputs compute in the default float dtype.
+
+    NOTE: for complex input the gradient is g * conj(f'(z)), torch's convention (the conjugate
+    Wirtinger derivative of a real loss); conj passes real tensors through."""
 
     promote = "float"
 
@@ -29,7 +34,7 @@ class ExpBackward0(_Unary):
 
     def backward(self, g):
         (y,) = self.saved
-        return g * y
+        return g * conj(y)
 
 
 class LogBackward0(_Unary):
@@ -39,7 +44,7 @@ class LogBackward0(_Unary):
 
     def backward(self, g):
         (x,) = self.saved
-        return g / x
+        return g / conj(x)
 
 
 class SqrtBackward0(_Unary):
@@ -50,7 +55,7 @@ class SqrtBackward0(_Unary):
 
     def backward(self, g):
         (y,) = self.saved
-        return g / (2 * y)
+        return g / (2 * conj(y))
 
 
 class SigmoidBackward0(_Unary):
@@ -61,7 +66,7 @@ class SigmoidBackward0(_Unary):
 
     def backward(self, g):
         (y,) = self.saved
-        return g * (y * (1 - y))
+        return g * conj(y * (1 - y))
 
 
 class TanhBackward0(_Unary):
@@ -72,7 +77,7 @@ class TanhBackward0(_Unary):
 
     def backward(self, g):
         (y,) = self.saved
-        return g * (1 - y * y)
+        return g * conj(1 - y * y)
 
 
 class _Formula(_Unary):
@@ -86,7 +91,7 @@ class _Formula(_Unary):
 
     def backward(self, g):
         (x,) = self.saved
-        return g * self.derivative(x)
+        return g * conj(self.derivative(x))
 
 
 class LogBackward1(_Formula):
@@ -252,9 +257,14 @@ class ReluBackward0(Op):
         return g * (y > 0)
 
 
-def _unary(op_cls, doc):
+def _unary(op_cls, doc, same_dtype=False):
+    """torch's unary function of an op; ``same_dtype``: an op that keeps the input's dtype,
+    whose out= must have that dtype (real input; complex abs writes into any castable out)."""
     def fn(input, *, out=None):
-        return with_out(op_cls().apply(input), out)
+        result = op_cls().apply(input)
+        if same_dtype and not input.dtype.is_complex:
+            return out_same_dtype(result, out)
+        return with_out(result, out)
 
     fn.__doc__ = doc
     return fn
@@ -274,11 +284,11 @@ sin = _unary(SinBackward0, "Sine (torch.sin).")
 cos = _unary(CosBackward0, "Cosine (torch.cos).")
 tan = _unary(TanBackward0, "Tangent (torch.tan).")
 reciprocal = _unary(ReciprocalBackward0, "1 / input (torch.reciprocal).")
-abs = _unary(AbsBackward0, "Absolute value, dtype kept (torch.abs).")
-sign = _unary(SignBackward0, "-1, 0 or 1 by sign, dtype kept (torch.sign).")
-floor = _unary(FloorBackward0, "Round down (torch.floor).")
-ceil = _unary(CeilBackward0, "Round up (torch.ceil).")
-trunc = _unary(TruncBackward0, "Round toward zero (torch.trunc).")
+abs = _unary(AbsBackward0, "Absolute value, dtype kept (torch.abs).", True)
+sign = _unary(SignBackward0, "-1, 0 or 1 by sign, dtype kept (torch.sign).", True)
+floor = _unary(FloorBackward0, "Round down (torch.floor).", True)
+ceil = _unary(CeilBackward0, "Round up (torch.ceil).", True)
+trunc = _unary(TruncBackward0, "Round toward zero (torch.trunc).", True)
 relu = _unary(ReluBackward0, "max(input, 0), dtype kept (torch.relu).")
 absolute = abs
 
@@ -286,15 +296,15 @@ absolute = abs
 def round(input, *, decimals=0, out=None):
     """Round half to even, optionally to ``decimals`` places (torch.round)."""
     op = RoundBackward0() if decimals == 0 else RoundBackward1(decimals)
-    return with_out(op.apply(input), out)
+    return out_same_dtype(op.apply(input), out)
 
 
-def frac(input):
+def frac(input, *, out=None):
     """input - trunc(input) (torch.frac); floating types only."""
     if input.dtype.category != FLOAT:
         raise NotImplementedError(f'"frac_cpu" not implemented for '
                                   f"'{_legacy_scalar_name(input.dtype)}'")
-    return input - trunc(input)
+    return out_same_dtype(input - trunc(input), out)
 
 
 def square(input):

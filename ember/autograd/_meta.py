@@ -62,7 +62,7 @@ def view_is_stale(view):
 
 def refresh_view(view):
     """Make the view's history again from its base's, as torch does: AsStridedBackward0."""
-    from ember._ops.shape import as_strided_like
+    from ember._ops.strided import as_strided_like
     from ember.autograd.grad_mode import set_grad_enabled
 
     with set_grad_enabled(True):

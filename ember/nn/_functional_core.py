@@ -12,7 +12,8 @@ from ember._ops import activation as A
 from ember._ops import pointwise as P
 from ember._ops import unary as U
 from ember._ops.inplace import inplace_update
-from ember._ops.shape import broadcast_tensors, wrap_dim
+from ember._ops.shape import wrap_dim
+from ember._ops.views import broadcast_tensors
 from ember.autograd import _meta
 from ember.autograd.grad_mode import no_grad
 from ember.autograd.grad_mode import state as _grad_state

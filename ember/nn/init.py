@@ -12,7 +12,8 @@ import warnings
 
 from ember._backend import xp_of
 from ember._ops import creation
-from ember._ops.index import where
+from ember._ops.complex import view_as_real
+from ember._ops.masked import where
 from ember._ops.random import randperm
 from ember._tensor import Tensor
 from ember.autograd.grad_mode import no_grad
@@ -60,16 +61,30 @@ def _calculate_correct_fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
+def _real_pairs(tensor):
+    """A complex tensor as its real and imaginary parts (a real view): torch fills a complex
+    tensor by drawing 2n values of the real dtype, real and imaginary part of each element in
+    turn, exactly as it fills view_as_real(tensor)."""
+    return view_as_real(tensor) if tensor.dtype.is_complex else tensor
+
+
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    """Fill with U(a, b) samples."""
+    """Fill with U(a, b) samples; complex tensors get U(a, b) real and imaginary parts, as in
+    torch."""
     with no_grad():
-        return tensor.uniform_(a, b, generator=generator)
+        _real_pairs(tensor).uniform_(a, b, generator=generator)
+    return tensor
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    """Fill with N(mean, std^2) samples."""
+    """Fill with N(mean, std^2) samples; a complex tensor gets parts N(mean, std^2 / 2) (so
+    that E|z - mean|^2 = std^2), as torch's normal_ draws them."""
     with no_grad():
-        return tensor.normal_(mean, std, generator=generator)
+        if tensor.dtype.is_complex:
+            view_as_real(tensor).normal_(mean, std / math.sqrt(2), generator=generator)
+        else:
+            tensor.normal_(mean, std, generator=generator)
+    return tensor
 
 
 def constant_(tensor, val):
@@ -215,7 +230,10 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor.size(0)
     cols = tensor.numel() // rows
-    flattened = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator)
+    flattened = normal_(tensor.new_empty((rows, cols)), 0, 1, generator)
+    if tensor.dtype.is_complex:  # torch's sign of R's diagonal refuses complex numbers
+        raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex "
+                                  "numbers. Please use torch.sgn instead.")
     xp = xp_of(tensor.device)
     sample = flattened._data.T if rows < cols else flattened._data
     q, r = xp.linalg.qr(sample)
@@ -234,7 +252,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     rows, cols = tensor.shape
     num_zeros = math.ceil(sparsity * rows)
     with no_grad():
-        tensor.normal_(0, std, generator=generator)
+        normal_(tensor, 0, std, generator)
         for col_idx in range(cols):
             zero_indices = randperm(rows)[:num_zeros]  # torch: the default generator here
             tensor[zero_indices, col_idx] = 0

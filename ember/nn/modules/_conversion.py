@@ -7,7 +7,7 @@ from __future__ import annotations
 import warnings
 
 from ember._dtype import FLOAT
-from ember._ops.creation import _parse_to
+from ember._ops.conversion import _parse_to
 from ember.autograd.grad_mode import no_grad
 
 

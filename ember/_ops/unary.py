@@ -264,7 +264,15 @@ class ThresholdBackwardBackward0(Op):
 
     def forward(self, g, x):
         self.save(x)
-        return self.xp.where(x > self.threshold, g, 0).astype(g.dtype, copy=False)
+        xp, mask = self.xp, x > self.threshold
+        # NOTE: NumPy's where is several times slower than a product with the mask; the product
+        # (with + 0 turning a blocked negative gradient's -0.0 into torch's 0.0) is exact unless
+        # the gradient has inf, nan or zeros, where where() is taken instead
+        out = g * mask
+        out += 0
+        if xp.isnan(out).any() or (g == 0).any():
+            out = xp.where(mask, g, 0)
+        return out.astype(g.dtype, copy=False)
 
     def backward(self, gg):
         from ember._ops.creation import zeros_like

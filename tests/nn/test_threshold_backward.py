@@ -41,3 +41,17 @@ def test_second_order_through_threshold_backward():
     assert_same(grads[0][1], grads[1][1])
     x = ember.tensor([-1.0, 0.5, 2.0], dtype=ember.float64, requires_grad=True)
     assert ember.autograd.gradgradcheck(lambda t: ember.relu(t) * t, [x])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16"])
+def test_signed_zeros_pass_through(dtype):
+    """A -0.0 gradient passes where the input passed; blocked positions give +0.0."""
+    import numpy as np
+
+    results = []
+    for lib in (ember, torch):
+        x = lib.tensor([-1.0, 2.0, 3.0, -4.0], dtype=getattr(lib, dtype), requires_grad=True)
+        upstream = lib.tensor([-2.0, -0.0, -5.0, 0.0], dtype=getattr(lib, dtype))
+        (g,) = lib.autograd.grad(lib.relu(x), x, upstream)
+        results.append(np.signbit(g.float().numpy()))
+    assert (results[0] == results[1]).all()

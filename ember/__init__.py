@@ -157,3 +157,4 @@ from ember.nn.utils.weight_norm import _weight_norm, norm_except_dim  # noqa: E4
 from ember.serialization import load, save  # noqa: E402 - torch.save / torch.load's format
 from ember import optim  # noqa: E402 - optimizers and schedulers, built on nn
 from ember import utils  # noqa: E402 - torch.utils.data, on the namespace above
+from ember import random  # noqa: E402 - torch.random: the generator, seeding, fork_rng

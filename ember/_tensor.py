@@ -524,7 +524,7 @@ class Tensor:
     matmul, mm, bmm, mv, dot = L.matmul, L.mm, L.bmm, L.mv, L.dot
     __matmul__, __rmatmul__ = L.matmul, L.rmatmul
 
-    # -- shape and views (ember/_ops/shape.py) -----------------------------------------------
+    # -- shape and views (ember/_ops/shape.py, views.py, strided.py) -------------------------
     view, reshape, expand, unsqueeze, squeeze = S.view, S.reshape, S.expand, S.unsqueeze, S.squeeze
     transpose, permute, t = S.transpose, S.permute, S.t
     T, mT = property(S.T), property(S.mT)
@@ -607,7 +607,7 @@ class Tensor:
     # -- softmax family (ember/_ops/activation.py) ---------------------------------------------
     softmax, log_softmax = A.softmax, A.log_softmax
 
-    # -- indexing (ember/_ops/index.py, scatter.py) ------------------------------------------
+    # -- indexing (ember/_ops/index.py, masked.py, index_ops.py, scatter.py) -----------------
     index_select, take, take_along_dim = Ix.index_select, Ix.take, Ix.take_along_dim
     nonzero, argwhere = Ms.nonzero, Ms.argwhere
     where = Ms._where_method

@@ -32,7 +32,8 @@ def dtype_name(dtype):
 def to_numpy(t):
     """Host values of a torch or ember tensor as a NumPy array (bfloat16 widened to float32)."""
     if isinstance(t, torch.Tensor):
-        t = t.detach()
+        # NOTE: torch's lazy conjugate views (.mH, .conj()) cannot go through .numpy()
+        t = t.detach().resolve_conj()
         if t.dtype == torch.bfloat16:
             t = t.float()
         return t.numpy()

@@ -11,11 +11,11 @@ import math
 import numpy
 
 from ember._dtype import bfloat16 as _bfloat16
-from ember._ops import _special_math
+from ember._ops import _special_math, linalg
 from ember._ops._op import Op
-from ember._ops.pointwise import _reject, where
+from ember._ops.pointwise import _reject, conj, where
 from ember._ops.special import erf
-from ember._ops.unary import sigmoid, tanh
+from ember._ops.unary import sigmoid, tanh, threshold_grad
 
 _SQRT1_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
@@ -56,9 +56,9 @@ class SoftmaxBackward0(Op):
         self.dim = dim
 
     def forward(self, x):
-        last = self.dim == max(x.ndim, 1) - 1
-        kernel = f"{self.name_in_errors}_{'lastdim_' if last else ''}kernel_impl"
-        _reject(x, "biuc", kernel)  # torch has no complex softmax kernel
+        if x.dtype.kind in "biuc":  # torch has no integer or complex softmax kernel
+            last = self.dim == max(x.ndim, 1) - 1
+            _reject(x, "biuc", f"{self.name_in_errors}_{'lastdim_' if last else ''}kernel_impl")
         z = _wide(x).reshape(x.shape or (1,))
         if z.size:
             z = z - z.max(axis=self.dim, keepdims=True)  # NOTE: no overflow in exp
@@ -277,7 +277,7 @@ class ThresholdBackward0(_Piecewise):
 
     def backward(self, g):
         (x,) = self.saved
-        return g * (x > self.threshold)
+        return threshold_grad(g, x, self.threshold)
 
 
 # -- linear -----------------------------------------------------------------------------------
@@ -301,13 +301,14 @@ class AddmmBackward0(Op):
         return y.astype(x.dtype, copy=False)
 
     def backward(self, g):
-        x, w = self.saved
+        x, w = (conj(t) for t in self.saved)  # conjugate Wirtinger derivatives, as torch
         needs = self.needs_input_grad
-        grad_x = g @ w if needs[0] else None
+        # NOTE: the shapes are known to fit: the products skip matmul's argument checks
+        grad_x = linalg.MmBackward0().apply(g, w) if needs[0] else None
         grad_w = None
         if needs[1]:
             if g._data.ndim == 2:
-                grad_w = g.mT @ x
+                grad_w = linalg.MmBackward0().apply(g.mT, x)
             else:
                 grad_w = g.reshape(-1, g.shape[-1]).mT @ x.reshape(-1, x.shape[-1])
         if len(needs) == 2:

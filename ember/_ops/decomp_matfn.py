@@ -24,7 +24,7 @@ from ember._ops.decomp import (
 from ember._ops.decomp_spectral import svdvals
 from ember._ops.inplace import out_castable, out_exact, with_out
 from ember._ops.join import cat, stack
-from ember._ops.pointwise import _legacy_scalar_name, where
+from ember._ops.pointwise import _legacy_scalar_name, conj, where
 from ember._ops.reduce import LinalgVectorNormBackward0, reduce_dims
 from ember._ops.shape import wrap_dim
 
@@ -267,8 +267,9 @@ class LinalgCrossBackward0(Op):
 
     def backward(self, g):
         a, b = self.saved
-        return (LinalgCrossBackward0(self.dim).apply(b, g),
-                LinalgCrossBackward0(self.dim).apply(g, a))
+        # conjugate Wirtinger derivatives, as torch
+        return (LinalgCrossBackward0(self.dim).apply(conj(b), g),
+                LinalgCrossBackward0(self.dim).apply(g, conj(a)))
 
 
 def cross(input, other, *, dim=-1, out=None):

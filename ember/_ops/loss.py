@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import warnings
 
+from ember import _dtype
 from ember._dtype import FLOAT
 from ember._ops import masked as Ms
 from ember._ops import shape as S
@@ -100,7 +101,13 @@ class NllLossBackward0(Op):
     def forward(self, input, target, weight=None):
         xp = self.xp
         x = input.reshape(1, -1) if input.ndim == 1 else input
-        t = target.astype(xp.int64).reshape(x.shape[:1] + x.shape[2:])
+        t = target.astype(xp.int64, copy=False).reshape(x.shape[:1] + x.shape[2:])
+        self.shape2d = x.shape
+        if (weight is None and x.ndim == 2 and self.ignore_index < 0 and t.size
+                and t.min() >= 0 and t.max() < x.shape[1]):
+            # every target is a class (none ignored, none out of range): all weights are one
+            self.rows, self.index = xp.arange(t.shape[0]), t
+            return self._reduce(-x[self.rows, t], xp.ones(t.shape, x.dtype), True, target.shape)
         valid = t != self.ignore_index
         bad = valid & ((t < 0) | (t >= x.shape[1]))
         if bad.any():
@@ -108,21 +115,28 @@ class NllLossBackward0(Op):
         safe = xp.where(valid, t, 0)
         scale = weight.astype(x.dtype)[safe] if weight is not None else xp.ones(t.shape, x.dtype)
         scale = scale * valid
-        self.index, self.shape2d = safe[:, None], x.shape
+        self.rows, self.index = None, safe[:, None]
         loss = -(xp.take_along_axis(x, self.index, 1)[:, 0] * scale)
+        return self._reduce(loss, scale, valid, target.shape)
+
+    def _reduce(self, loss, scale, valid, target_shape):
+        xp, dtype = self.xp, loss.dtype
         if self.reduction == "none":
             self.scale = scale
-            return loss.reshape(target.shape)
-        total = scale.sum(dtype=x.dtype)
+            return loss.reshape(target_shape)
+        total = scale.sum(dtype=dtype)
         # NOTE: ignored targets get exactly zero gradient, even when every target is ignored
         self.scale = xp.where(valid, scale / total, 0) if self.reduction == "mean" else scale
-        out = loss.sum(dtype=x.dtype)
-        return xp.asarray(out / total if self.reduction == "mean" else out, dtype=x.dtype)
+        out = loss.sum(dtype=dtype)
+        return xp.asarray(out / total if self.reduction == "mean" else out, dtype=dtype)
 
     def backward(self, g):
         xp = self.xp
         coef = xp.zeros(self.shape2d, self.scale.dtype)
-        xp.put_along_axis(coef, self.index, -self.scale[:, None], 1)
+        if self.rows is not None:
+            coef[self.rows, self.index] = -self.scale
+        else:
+            xp.put_along_axis(coef, self.index, -self.scale[:, None], 1)
         coef = _tensor_cls()._make(coef.reshape(self._input_meta[0][0]), g.device)
         if self.reduction == "none" and g.ndim:
             g = g.unsqueeze(1)
@@ -134,6 +148,10 @@ class NllLoss2DBackward0(NllLossBackward0):
 
 
 def _check_nll(input, target, weight):
+    in_shape, t_shape = input._data.shape, target._data.shape
+    if (weight is None and len(in_shape) == 2 and len(t_shape) == 1 and in_shape[0] == t_shape[0]
+            and target.dtype is _dtype.int64):
+        return  # the common case: (N, C) scores and N class indices
     if input.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     if input.ndim != 1 and input.shape[0] != (target.shape[0] if target.ndim else 0):

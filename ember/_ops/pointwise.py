@@ -518,8 +518,8 @@ floor_divide_, remainder_, pow_, neg_ = (_inplace(floor_divide), _inplace(remain
 
 
 def where(condition, input=None, other=None, *, out=None):
-    """torch.where, 1 or 3 arguments; defined in ember/_ops/index.py. NOTE: this name is what
-    ``from ember._ops.pointwise import *`` exports over index's, so it must pass everything on."""
+    """torch.where, 1 or 3 arguments; defined in ember/_ops/masked.py. NOTE: this name is what
+    ``from ember._ops.pointwise import *`` exports over masked's, so it must pass everything on."""
     from ember._ops.masked import where as _where
 
     return _where(condition, input, other, out=out)

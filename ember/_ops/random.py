@@ -3,6 +3,8 @@ and in-place forms, all drawing from ember._random's torch-compatible generator.
 
 from __future__ import annotations
 
+import contextlib
+
 from ember import _dtype, _random
 from ember._backend import to_host
 from ember._device import to_device
@@ -261,17 +263,17 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     return _finish(array, input.device, False)
 
 
-class fork_rng:
-    """Restore the default generator's state on exit (torch.random.fork_rng)."""
-
-    def __init__(self, devices=None, enabled=True, device_type="cuda"):
-        self.enabled = enabled
-
-    def __enter__(self):
-        if self.enabled:
-            self._state = get_rng_state()
-
-    def __exit__(self, *exc):
-        if self.enabled:
-            set_rng_state(self._state)
-        return False
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices",
+             device_type="cuda"):
+    """Run a block with the generator's state saved and restored after it, so draws inside
+    leave the stream outside unchanged; also a decorator (torch.random.fork_rng). Ember has no
+    device generators to fork."""
+    if not enabled:
+        yield
+        return
+    state = get_rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 import torch
-from bench_core import median_time
+from bench_core import compare, median_time, print_header
 
 import ember
 import ember.nn.functional as EF
@@ -63,15 +63,9 @@ def quiet_time(step):
 
 
 def main():
-    print(f"{'case':45s} {'ember':>11s} {'torch':>11s} {'ratio':>7s} {'target':>7s}")
+    print_header()
     for name, make, target in cases():
-        t_torch = quiet_time(make(torch))
-        t_ember = quiet_time(make(ember))
-        ratio = t_ember / t_torch
-        flag = "" if target is None or ratio <= target else "  (above target)"
-        shown = "-" if target is None else f"{target:.2f}"
-        print(f"{name:45s} {t_ember * 1e3:9.2f}ms {t_torch * 1e3:9.2f}ms {ratio:7.2f} "
-              f"{shown:>7s}{flag}")
+        compare(name, make, target, unit="ms", timer=quiet_time)
 
 
 if __name__ == "__main__":

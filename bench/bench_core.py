@@ -62,15 +62,28 @@ def cases():
     yield "1024x1024 float32 matmul", matmul, 1.05
 
 
-def main():
+def print_header():
     print(f"{'case':45s} {'ember':>11s} {'torch':>11s} {'ratio':>7s} {'target':>7s}")
+
+
+def compare(name, make, target, unit="us", timer=median_time):
+    """Time ``make(torch)`` then ``make(ember)`` (each returns the callable to time) in this
+    process with ``timer``; print one table row and return the ratio Ember/torch."""
+    t_torch = timer(make(torch))
+    t_ember = timer(make(ember))
+    ratio = t_ember / t_torch
+    scale = {"us": 1e6, "ms": 1e3}[unit]
+    flag = "" if target is None or ratio <= target else "  (above target)"
+    shown = "      -" if target is None else f"{target:7.2f}"
+    print(f"{name:45s} {t_ember * scale:9.2f}{unit} {t_torch * scale:9.2f}{unit} {ratio:7.2f} "
+          f"{shown}{flag}")
+    return ratio
+
+
+def main():
+    print_header()
     for name, make, target in cases():
-        t_torch = median_time(make(torch))
-        t_ember = median_time(make(ember))
-        ratio = t_ember / t_torch
-        flag = "" if ratio <= target else "  (above target)"
-        print(f"{name:45s} {t_ember * 1e6:9.2f}us {t_torch * 1e6:9.2f}us {ratio:7.2f} "
-              f"{target:7.2f}{flag}")
+        compare(name, make, target)
 
 
 if __name__ == "__main__":

@@ -6,11 +6,10 @@ Each step is the tutorial loop body: zero_grad, forward, CrossEntropyLoss, backw
 
 from __future__ import annotations
 
-import numpy as np
-import torch
-from bench_core import median_time
+import functools
 
-import ember
+import numpy as np
+from bench_core import compare, median_time, print_header
 
 
 def mlp(lib, sizes):
@@ -56,14 +55,11 @@ CASES = [
 
 
 def main():
-    print(f"{'case':45s} {'ember':>11s} {'torch':>11s} {'ratio':>7s} {'target':>7s}")
+    print_header()
     for name, build, shape, batch, momentum, target in CASES:
-        t_torch = median_time(training_step(torch, build, shape, batch, momentum), budget=1.0)
-        t_ember = median_time(training_step(ember, build, shape, batch, momentum), budget=1.0)
-        ratio = t_ember / t_torch
-        flag = "" if ratio <= target else "  (above target)"
-        print(f"{name:45s} {t_ember * 1e3:9.3f}ms {t_torch * 1e3:9.3f}ms {ratio:7.2f} "
-              f"{target:7.2f}{flag}")
+        step = functools.partial(training_step, build=build, input_shape=shape, batch=batch,
+                                 momentum=momentum)
+        compare(name, step, target, unit="ms", timer=lambda fn: median_time(fn, budget=1.0))
 
 
 if __name__ == "__main__":

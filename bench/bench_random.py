@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from bench_core import median_time
+from bench_core import compare, print_header
 
 import ember
 
@@ -56,14 +56,9 @@ def cases():
 def main():
     torch.manual_seed(0)
     ember.manual_seed(0)
-    print(f"{'case':45s} {'ember':>11s} {'torch':>11s} {'ratio':>7s} {'target':>7s}")
+    print_header()
     for name, make, target in cases():
-        t_torch = median_time(make(torch))
-        t_ember = median_time(make(ember))
-        ratio = t_ember / t_torch
-        flag = "" if ratio <= target else "  (above target)"
-        print(f"{name:45s} {t_ember * 1e3:9.3f}ms {t_torch * 1e3:9.3f}ms {ratio:7.2f} "
-              f"{target:7.2f}{flag}")
+        compare(name, make, target, unit="ms")
 
 
 if __name__ == "__main__":

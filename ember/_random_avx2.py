@@ -23,11 +23,11 @@ an array program needs about a hundred passes over each chunk.
 
 from __future__ import annotations
 
-import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+from ember._threads import cores, pool
 
 _F32, _F64, _I32 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int32)
 ROWS = 4096  # rows of 16 per chunk: long enough to amortise each call, short enough for cache
@@ -204,28 +204,12 @@ def normal16(words, out, finish=None):
 
 # ---------------------------------------------------------------------------- on every core
 
-_workers = {"pool": None, "pid": None}
-
-
-def _cores():
-    try:
-        return len(os.sched_getaffinity(0))  # honours taskset and container CPU limits
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-def _pool():
-    # a forked child (a DataLoader worker) inherits the pool object but not its threads
-    if _workers["pid"] != os.getpid():
-        _workers["pool"], _workers["pid"] = ThreadPoolExecutor(_cores()), os.getpid()
-    return _workers["pool"]
-
 
 def fill(draw, out, finish=None):
     """Fill float32 ``out`` (rows, 16) chunk by chunk; ``draw(n)`` returns the next n words.
     Words are drawn in order on this thread; transforms run on the pool meanwhile."""
     rows = len(out)
-    if rows <= ROWS or _cores() < 2:
+    if rows <= ROWS or cores() < 2:
         for start in range(0, rows, ROWS):
             chunk = out[start:start + ROWS]
             normal16(draw(16 * len(chunk)).reshape(-1, 16), chunk, finish)
@@ -234,6 +218,6 @@ def fill(draw, out, finish=None):
     for start in range(0, rows, ROWS):
         chunk = out[start:start + ROWS]
         words = draw(16 * len(chunk)).reshape(-1, 16)
-        pending.append(_pool().submit(normal16, words, chunk, finish))
+        pending.append(pool().submit(normal16, words, chunk, finish))
     for job in pending:
         job.result()

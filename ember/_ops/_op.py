@@ -109,9 +109,10 @@ class Op(Node):
     def apply(self, *args):
         """Run forward on the arrays of ``args`` (tensors and Python scalars); wrap the result."""
         # one pass over the arguments; the common case is tensors of one dtype on one device
-        first, uniform, wants_grad = None, True, False
+        first, uniform, wants_grad, arrays = None, True, False, []
         for a in args:
             if isinstance(a, Tensor):
+                arrays.append(a._data)
                 if first is None:
                     first = a
                 elif a.dtype is not first.dtype or a.device is not first.device:
@@ -123,7 +124,6 @@ class Op(Node):
         policy = self.promote
         if uniform and (policy == "binary" or policy == "keep" or first.dtype.category >= FLOAT):
             self._compute_dtype = None if policy == "keep" else first.dtype
-            arrays = [a._data for a in args]
             tensors = args
         else:
             args, tensors, arrays = self._prepare(args)

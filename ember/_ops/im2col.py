@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+
+from ember._threads import cores, pool
 
 
 class Geometry:
@@ -33,21 +33,6 @@ class Geometry:
 # -- running memory-bound steps on every core ----------------------------------------------------
 
 _PARALLEL_MIN_SIZE = 1 << 18  # elements; below this, threads cost more than they save
-_workers = {"pool": None, "pid": None}
-
-
-def _cores():
-    try:
-        return len(os.sched_getaffinity(0))  # honours taskset and container CPU limits
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-def _pool():
-    # a forked child (a DataLoader worker) inherits the pool object but not its threads
-    if _workers["pid"] != os.getpid():
-        _workers["pool"], _workers["pid"] = ThreadPoolExecutor(_cores()), os.getpid()
-    return _workers["pool"]
 
 
 def in_slices(xp, shape, size, work, lead=2):
@@ -55,12 +40,12 @@ def in_slices(xp, shape, size, work, lead=2):
     first ``lead`` axes, one part per core, concurrently for big NumPy arrays. ``work`` must not
     call in_slices itself (a worker waiting on the pool it runs in could wait forever)."""
     axis = 0 if min(len(shape), lead) < 2 or shape[0] >= shape[1] else 1
-    parts = min(_cores(), shape[axis]) if xp.__name__ == "numpy" else 1
+    parts = min(cores(), shape[axis]) if xp.__name__ == "numpy" else 1
     if parts < 2 or size < _PARALLEL_MIN_SIZE:
         work((Ellipsis,))
         return
     bounds = [shape[axis] * i // parts for i in range(parts + 1)]
-    futures = [_pool().submit(work, (slice(None),) * axis + (slice(lo, hi),))
+    futures = [pool().submit(work, (slice(None),) * axis + (slice(lo, hi),))
                for lo, hi in zip(bounds, bounds[1:])]
     for future in futures:
         future.result()

@@ -1,0 +1,25 @@
+"""One small thread pool, one thread per core, for memory-bound NumPy steps that release the GIL
+(im2col, the randn kernel). It imports nothing from ember, so any module may use it."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+_workers = {"pool": None, "pid": None}
+
+
+def cores():
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))  # honours taskset and container CPU limits
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def pool():
+    """The process's pool, made on first use."""
+    # a forked child (a DataLoader worker) inherits the pool object but not its threads
+    if _workers["pid"] != os.getpid():
+        _workers["pool"], _workers["pid"] = ThreadPoolExecutor(cores()), os.getpid()
+    return _workers["pool"]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import ember
-from ember import _random_avx2
+from ember import _random_avx2, _threads
 from ember._random import Generator
 
 torch = pytest.importorskip("torch")
@@ -27,8 +27,9 @@ def _restore_torch_rng():
 @pytest.fixture(params=[1, 4], ids=["serial", "threads"])
 def cores(request, monkeypatch):
     """Run the kernel serially and on a pool, whatever this machine has."""
-    monkeypatch.setattr(_random_avx2, "_cores", lambda: request.param)
-    monkeypatch.setattr(_random_avx2, "_workers", {"pool": None, "pid": None})
+    monkeypatch.setattr(_random_avx2, "cores", lambda: request.param)
+    monkeypatch.setattr(_threads, "cores", lambda: request.param)
+    monkeypatch.setattr(_threads, "_workers", {"pool": None, "pid": None})  # a pool that size
     return request.param
 
 

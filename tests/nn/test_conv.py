@@ -299,7 +299,7 @@ def sliced(monkeypatch):
     from ember._ops import im2col
 
     monkeypatch.setattr(im2col, "_PARALLEL_MIN_SIZE", 0)
-    monkeypatch.setattr(im2col, "_cores", lambda: 3)
+    monkeypatch.setattr(im2col, "cores", lambda: 3)
 
 
 @pytest.mark.parametrize("fn, shapes", [

@@ -63,7 +63,8 @@ class _AdaptiveMaxPool(_MaxPool):
 
         choices = list(itertools.product(*(range(len(t)) for t in tables)))
         values, winner = _running_max(xp, lambda k, index: at(choices[k], planes[index])[0],
-                                      planes.shape[:1] + self.out_size, x.dtype, len(choices))
+                                      planes.shape[:1] + self.out_size, x.dtype,
+                                      range(len(choices)))  # the winner's number
         flats = xp.stack([xp.broadcast_to(at(rows)[1], self.out_size).ravel()
                           for rows in choices])
         positions = xp.arange(flats.shape[1])

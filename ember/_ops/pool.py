@@ -32,28 +32,32 @@ def _lowest(xp, dtype):
     return -xp.inf if dtype.kind in "fV" else xp.iinfo(dtype).min
 
 
-def _running_max(xp, take, shape, dtype, count):
-    """The max over ``count`` candidates, ``take(k, index)`` giving part ``index`` of candidate
-    k, and which candidate won (-1: none beat the lowest value). A later candidate wins only when
-    strictly greater or NaN, as in torch's kernels, so ties keep the first and NaN the last.
+def _running_max(xp, take, shape, dtype, shifts):
+    """The max over the candidates, ``take(k, index)`` giving part ``index`` of candidate k, and
+    the winner's entry of ``shifts`` (-1: none beat the lowest value). A later candidate wins only
+    when strictly greater or NaN, as in torch's kernels, so ties keep the first and NaN the last.
     Slices of planes run on all cores."""
     best = xp.empty(shape, dtype=dtype)
-    winner = xp.empty(shape, dtype=xp.int16 if count < 2**15 else xp.int32)
+    winner = xp.empty(shape, dtype=xp.int64)
 
     def work(index):
         top, won = best[index], winner[index]
         top.fill(_lowest(xp, dtype))
         won.fill(-1)
-        for k in range(count):
+        for k, shift in enumerate(shifts):
             # NOTE: one copy of a strided window slice, then fast ufuncs on contiguous memory
             values = xp.ascontiguousarray(take(k, index))
             better = values > top
             if dtype.kind in "fV":
                 better |= values != values  # NaN
-            xp.copyto(won, k, where=better)
+            # NOTE: a branch-free blend; NumPy's masked copy is many times slower on a mask
+            # that is as unpredictable as this one
+            step = xp.subtract(shift, won)
+            step *= better
+            won += step
             xp.maximum(top, values, out=top)  # NOTE: maximum propagates NaN, as torch's max
 
-    in_slices(xp, shape, best.size * count, work, lead=1)
+    in_slices(xp, shape, best.size * len(shifts), work, lead=1)
     return best, winner
 
 
@@ -126,13 +130,15 @@ class _MaxPool(Op):
         nd, lead = len(geo.kernel), x.shape[:x.ndim - len(geo.kernel)]
         win = windows(xp, _planes(x, nd), geo, _lowest(xp, x.dtype))[:, 0]
         offsets = list(itertools.product(*(range(k) for k in geo.kernel)))
-        values, winner = _running_max(xp, lambda k, index: win[index][(Ellipsis,) + offsets[k]],
-                                      win.shape[:1 + nd], x.dtype, len(offsets))
-        base, first = _window_starts(xp, geo)
         steps = _in_strides(geo.in_size)
-        shifts = xp.asarray([sum(i * d * s for i, d, s in zip(k, geo.dilation, steps))
-                             for k in offsets])
-        index = xp.where(winner < 0, first, base + shifts[winner])
+        shifts = [sum(i * d * s for i, d, s in zip(k, geo.dilation, steps)) for k in offsets]
+        values, shift = _running_max(xp, lambda k, index: win[index][(Ellipsis,) + offsets[k]],
+                                     win.shape[:1 + nd], x.dtype, shifts)
+        base, first = _window_starts(xp, geo)
+        index = base + shift
+        none = shift < 0  # windows of padding only (or all -inf): torch points at their start
+        if none.any():
+            index = xp.where(none, first, index)
         self.indices = index.reshape(lead + geo.out_size)
         return values.reshape(lead + geo.out_size), self.indices
 

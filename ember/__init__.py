@@ -81,6 +81,8 @@ from ember._ops.index_ops import *  # noqa: F403
 from ember._ops.scatter import *  # noqa: F403
 from ember._ops.linalg import bmm, dot, matmul, mm, mv
 from ember._ops.pointwise import *  # noqa: F403
+from ember._ops.division import *  # noqa: F403
+from ember._ops.inplace import inplace_update  # noqa: F401 - part of the namespace
 from ember._ops.unary import *  # noqa: F403
 from ember._ops.minmax import *  # noqa: F403
 from ember._ops.compare import *  # noqa: F403
@@ -106,6 +108,8 @@ from ember._ops.random import (
     set_rng_state,
 )
 from ember._ops.reduce import *  # noqa: F403
+from ember._ops.reduce_extremes import *  # noqa: F403
+from ember._ops.reduce_misc import *  # noqa: F403
 from ember._ops.scan import *  # noqa: F403
 from ember._ops.shape import *  # noqa: F403
 from ember._ops.strided import *  # noqa: F403
@@ -114,6 +118,8 @@ from ember._ops.join import *  # noqa: F403
 from ember._ops.repeat import *  # noqa: F403
 from ember._ops.special import *  # noqa: F403
 from ember._ops.sort import *  # noqa: F403
+from ember._ops.search import *  # noqa: F403
+from ember._ops.histogram import *  # noqa: F403
 from ember._tensor import Size, Tensor
 from ember._tensor_str import set_printoptions
 from ember.autograd.grad_mode import (

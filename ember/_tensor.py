@@ -15,8 +15,10 @@ from ember._ops import complex as Cx
 from ember._ops import conversion as Cv
 from ember._ops import creation as C
 from ember._ops import decomp as D
+from ember._ops import division as Dv
 from ember._ops import elementwise_misc as Ex
 from ember._ops import elementwise_more as Em
+from ember._ops import histogram as Hg
 from ember._ops import index as I
 from ember._ops import index_ops as Ix
 from ember._ops import join as J
@@ -28,6 +30,8 @@ from ember._ops import pointwise as P
 from ember._ops import products as Pr
 from ember._ops import random as Rn
 from ember._ops import reduce as R
+from ember._ops import reduce_extremes as Re
+from ember._ops import reduce_misc as Rm
 from ember._ops import repeat as Rp
 from ember._ops import scan as Sc
 from ember._ops import scatter as Sx
@@ -456,10 +460,10 @@ class Tensor:
     bernoulli, multinomial = Rn.bernoulli, Rn.multinomial
 
     # -- elementwise (ember/_ops/pointwise.py, unary.py, minmax.py, compare.py) --------------
-    add, sub, mul, div, true_divide = P.add, P.sub, P.mul, P.div, P.true_divide
-    add_, sub_, mul_, div_ = P.add_, P.sub_, P.mul_, P.div_
-    subtract, multiply, divide = P.sub, P.mul, P.div
-    floor_divide, remainder, fmod, pow, pow_ = (P.floor_divide, P.remainder, P.fmod, P.pow,
+    add, sub, mul, div, true_divide = P.add, P.sub, P.mul, Dv.div, Dv.true_divide
+    add_, sub_, mul_, div_ = P.add_, P.sub_, P.mul_, Dv.div_
+    subtract, multiply, divide = P.sub, P.mul, Dv.div
+    floor_divide, remainder, fmod, pow, pow_ = (Dv.floor_divide, Dv.remainder, Dv.fmod, P.pow,
                                                 P.pow_)
     neg, negative, neg_, abs, abs_, absolute = P.neg, P.neg, P.neg_, U.abs, U.abs_, U.abs
     exp, exp_, log, log_, sqrt, sqrt_ = U.exp, U.exp_, U.log, U.log_, U.sqrt, U.sqrt_
@@ -485,9 +489,9 @@ class Tensor:
     __add__, __radd__, __iadd__ = P.add, P.add, P.add_
     __sub__, __rsub__, __isub__ = P.sub, P.rsub, P.sub_
     __mul__, __rmul__, __imul__ = P.mul, P.mul, P.mul_
-    __truediv__, __rtruediv__, __itruediv__ = P.div, P.rdiv, P.div_
-    __floordiv__, __rfloordiv__, __ifloordiv__ = P.floor_divide, P.rfloordiv, P.floor_divide_
-    __mod__, __rmod__, __imod__ = P.remainder, P.rremainder, P.remainder_
+    __truediv__, __rtruediv__, __itruediv__ = Dv.div, Dv.rdiv, Dv.div_
+    __floordiv__, __rfloordiv__, __ifloordiv__ = Dv.floor_divide, Dv.rfloordiv, Dv.floor_divide_
+    __mod__, __rmod__, __imod__ = Dv.remainder, Dv.rremainder, Dv.remainder_
     __pow__, __rpow__, __ipow__ = P.pow, P.rpow, P.pow_
     __neg__, __pos__, __abs__ = P.neg, P.positive, U.abs
     __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = Cmp.eq, Cmp.ne, Cmp.lt, Cmp.le, Cmp.gt, Cmp.ge
@@ -501,7 +505,7 @@ class Tensor:
                                                        U.log1p_, U.expm1_)
     rsqrt_, reciprocal_, sign_, square_ = U.rsqrt_, U.reciprocal_, U.sign_, U.square_
     floor_, ceil_, trunc_, round_, frac_ = U.floor_, U.ceil_, U.trunc_, U.round_, U.frac_
-    fmod_, remainder_, floor_divide_ = P.fmod_, P.remainder_, P.floor_divide_
+    fmod_, remainder_, floor_divide_ = Dv.fmod_, Dv.remainder_, Dv.floor_divide_
     clamp_min_, clamp_max_, lerp_, addcmul_, addcdiv_ = (Mm.clamp_min_, Mm.clamp_max_, P.lerp_,
                                                          P.addcmul_, P.addcdiv_)
     eq_, ne_, lt_, le_, gt_, ge_ = Cmp.eq_, Cmp.ne_, Cmp.lt_, Cmp.le_, Cmp.gt_, Cmp.ge_
@@ -512,13 +516,13 @@ class Tensor:
     bitwise_and_, bitwise_or_, bitwise_xor_, bitwise_not_ = (Cmp.bitwise_and_, Cmp.bitwise_or_,
                                                              Cmp.bitwise_xor_, Cmp.bitwise_not_)
     absolute_, subtract_, multiply_, divide_, true_divide_, negative_ = (
-        U.abs_, P.sub_, P.mul_, P.div_, P.div_, P.neg_)
+        U.abs_, P.sub_, P.mul_, Dv.div_, Dv.div_, P.neg_)
 
     # -- reductions (ember/_ops/reduce.py) ---------------------------------------------------
-    sum, mean, prod, max, min, amax, amin = R.sum, R.mean, R.prod, R.max, R.min, R.amax, R.amin
-    argmax, argmin, norm, var, std, all, any = (R.argmax, R.argmin, R.norm, R.var, R.std, R.all,
-                                                R.any)
-    logsumexp, cumsum = R.logsumexp, R.cumsum
+    sum, mean, prod, max, min, amax, amin = R.sum, R.mean, R.prod, Re.max, Re.min, Re.amax, Re.amin
+    argmax, argmin, norm, var, std, all, any = (Re.argmax, Re.argmin, Rm.norm, R.var, R.std, Rm.all,
+                                                Rm.any)
+    logsumexp, cumsum = Rm.logsumexp, R.cumsum
 
     # -- linear algebra (ember/_ops/linalg.py) -----------------------------------------------
     matmul, mm, bmm, mv, dot = L.matmul, L.mm, L.bmm, L.mv, L.dot
@@ -561,7 +565,7 @@ class Tensor:
     median, nanmedian, mode, aminmax = So.median, So.nanmedian, So.mode, So.aminmax
     cummax, cummin, unique, unique_consecutive = (So.cummax, So.cummin, So.unique,
                                                   So.unique_consecutive)
-    bincount, histc, histogram = So.bincount, So.histc, So.histogram
+    bincount, histc, histogram = Hg.bincount, Hg.histc, Hg.histogram
 
     # -- special functions, more elementwise ops, complex numbers (ember/_ops/special.py,
     # elementwise_more.py, elementwise_misc.py, complex.py) ---------------------------------
@@ -627,4 +631,4 @@ _op_module.Tensor = Tensor  # the Op machinery wraps results in this class
 
 from ember.autograd import _meta  # noqa: E402
 from ember.autograd import engine as _engine  # noqa: E402
-from ember.autograd.engine import AccumulateGrad as _AccumulateGrad  # noqa: E402
+from ember.autograd._accumulate import AccumulateGrad as _AccumulateGrad  # noqa: E402

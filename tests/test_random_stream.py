@@ -5,7 +5,8 @@ import warnings
 import numpy as np
 import pytest
 
-from ember._random import Generator, _forward_shuffle, _inside_out, default_generator
+from ember._random import Generator, default_generator
+from ember._random._math import _forward_shuffle, _inside_out
 
 torch = pytest.importorskip("torch")
 ml_dtypes = pytest.importorskip("ml_dtypes")

@@ -12,8 +12,9 @@ import numpy
 
 from ember._dtype import bfloat16 as _bfloat16
 from ember._ops import _special_math, linalg
+from ember._ops._elementwise import _reject, conj
 from ember._ops._op import Op
-from ember._ops.pointwise import _reject, conj, where
+from ember._ops.pointwise import where
 from ember._ops.special import erf
 from ember._ops.unary import sigmoid, tanh, threshold_grad
 

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 from ember._dtype import FLOAT
+from ember._ops._elementwise import _expect_tensor, _inplace, _is_tensor, _reject
 from ember._ops._op import Op
 from ember._ops.inplace import with_out
-from ember._ops.pointwise import (
-    _expect_tensor,
-    _inplace,
-    _is_tensor,
-    _reject,
-)
 
 # -- comparison, logical, bitwise (no gradient) ----------------------------------------------
 

@@ -13,15 +13,10 @@ from __future__ import annotations
 import warnings
 
 from ember._dtype import COMPLEX
+from ember._ops._elementwise import _expect_tensor, _inplace, _legacy_scalar_name, out_same_dtype
 from ember._ops._op import Op
 from ember._ops.inplace import with_out
-from ember._ops.pointwise import (
-    _expect_tensor,
-    _inplace,
-    _legacy_scalar_name,
-    out_same_dtype,
-    where,
-)
+from ember._ops.pointwise import where
 
 __all__ = ["real", "imag", "view_as_real", "view_as_complex", "conj", "conj_physical",
            "resolve_conj", "resolve_neg", "is_conj", "is_neg", "angle", "polar", "complex", "sgn",

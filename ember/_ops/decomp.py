@@ -17,11 +17,12 @@ import collections
 
 from ember._backend import xp_of
 from ember._dtype import FLOAT
+from ember._ops._elementwise import _legacy_scalar_name
 from ember._ops._op import Op
 from ember._ops.complex import conj, imag, real
 from ember._ops.creation import eye
 from ember._ops.inplace import out_exact
-from ember._ops.pointwise import _legacy_scalar_name, where
+from ember._ops.pointwise import where
 
 __all__ = ["cross", "det", "logdet", "slogdet", "inverse", "cholesky", "lu", "lu_unpack", "qr",
            "svd",

@@ -7,9 +7,9 @@ from __future__ import annotations
 import collections
 
 from ember._backend import xp_of
+from ember._ops._elementwise import _legacy_scalar_name
 from ember._ops.decomp import _LinalgOp, _tensor, mH
 from ember._ops.inplace import out_castable
-from ember._ops.pointwise import _legacy_scalar_name
 
 _lstsq_type = collections.namedtuple("linalg_lstsq",
                                      ["solution", "residuals", "rank", "singular_values"])

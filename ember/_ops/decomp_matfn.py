@@ -10,6 +10,7 @@ import math
 
 from ember import _dtype
 from ember._dtype import FLOAT, can_cast
+from ember._ops._elementwise import _legacy_scalar_name, conj
 from ember._ops._op import Op
 from ember._ops.decomp import (
     _LinalgOp,
@@ -24,8 +25,9 @@ from ember._ops.decomp import (
 from ember._ops.decomp_spectral import svdvals
 from ember._ops.inplace import out_castable, out_exact, with_out
 from ember._ops.join import cat, stack
-from ember._ops.pointwise import _legacy_scalar_name, conj, where
-from ember._ops.reduce import LinalgVectorNormBackward0, reduce_dims
+from ember._ops.pointwise import where
+from ember._ops.reduce import reduce_dims
+from ember._ops.reduce_misc import LinalgVectorNormBackward0
 from ember._ops.shape import wrap_dim
 
 # -- norms ----------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import collections
 import warnings
 
 from ember._dtype import FLOAT
+from ember._ops._elementwise import _legacy_scalar_name
 from ember._ops.complex import conj, imag, real
 from ember._ops.decomp import (
     _LinalgOp,
@@ -27,7 +28,6 @@ from ember._ops.decomp import (
 )
 from ember._ops.inplace import out_castable, out_exact
 from ember._ops.join import cat
-from ember._ops.pointwise import _legacy_scalar_name
 
 _qr_type = collections.namedtuple("qr", ["Q", "R"])
 _linalg_qr_type = collections.namedtuple("linalg_qr", ["Q", "R"])

@@ -4,14 +4,14 @@ ember/nn/_functional_core.py."""
 
 from __future__ import annotations
 
-from ember._ops import reduce as R
+from ember._ops import reduce_misc as Rm
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """The p-norm of x1 - x2 + eps over the last dim of the broadcast shape
     (torch.nn.functional.pairwise_distance)."""
     dim = max(x1.ndim, x2.ndim) - 1
-    return R.norm(x1 - x2 + eps, p, dim if dim >= 0 else None, keepdim)
+    return Rm.norm(x1 - x2 + eps, p, dim if dim >= 0 else None, keepdim)
 
 
 def pdist(input, p=2):
@@ -26,4 +26,4 @@ def pdist(input, p=2):
     if not rows:
         return input.new_zeros(0)
     diff = input[rows] - input[cols]
-    return R.norm(diff, p, 1)
+    return Rm.norm(diff, p, 1)

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import collections
 
-from ember._ops._op import Op
-from ember._ops.compare import _NoGrad
-from ember._ops.inplace import c10_name, with_out
-from ember._ops.pointwise import (
+from ember._ops._elementwise import (
     _expect_tensor,
     _inplace,
     _is_tensor,
     _legacy_scalar_name,
-    _NotImplemented,
     _reject,
 )
+from ember._ops._op import Op
+from ember._ops.compare import _NoGrad
+from ember._ops.division import _NotImplemented
+from ember._ops.inplace import c10_name, with_out
 from ember._ops.unary import trunc
 from ember.autograd.grad_mode import state as _grad_state
 

@@ -11,17 +11,16 @@ import math
 
 from ember import _dtype
 from ember._dtype import COMPLEX, can_cast
-from ember._ops._op import Op
-from ember._ops.inplace import with_out
-from ember._ops.pointwise import (
+from ember._ops._elementwise import (
     _expect_tensor,
     _inplace,
     _is_tensor,
     _legacy_scalar_name,
     _reject,
-    pow,
-    where,
 )
+from ember._ops._op import Op
+from ember._ops.inplace import with_out
+from ember._ops.pointwise import pow, where
 from ember._ops.unary import exp, trunc
 
 __all__ = ["exp2", "float_power", "logaddexp", "logaddexp2", "asin", "arcsin", "acos", "arccos",

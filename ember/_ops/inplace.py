@@ -15,8 +15,8 @@ import warnings
 
 from ember._dtype import can_cast
 from ember._ops._op import Op, _legacy_type_name
+from ember.autograd._accumulate import CopyBackwards
 from ember.autograd._hooks import move_retain_grad
-from ember.autograd.engine import CopyBackwards
 from ember.autograd.grad_mode import state as _grad_state
 
 

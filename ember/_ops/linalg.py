@@ -5,9 +5,9 @@ batch dims back to each input's shape."""
 from __future__ import annotations
 
 from ember._dtype import bfloat16 as _bfloat16
+from ember._ops._elementwise import conj
 from ember._ops._op import Op, _legacy_type_name
 from ember._ops.inplace import out_exact
-from ember._ops.pointwise import conj
 
 _BFLOAT16 = _bfloat16.np  # NOTE: dtype.name is a slow property; compare dtypes instead
 

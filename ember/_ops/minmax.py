@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from ember._dtype import BOOL, COMPLEX, FLOAT
-from ember._ops._op import Op, result_type
-from ember._ops.inplace import with_out
-from ember._ops.pointwise import (
+from ember._ops._elementwise import (
     _expect_tensor,
     _inplace,
     _is_tensor,
     _legacy_scalar_name,
     out_same_dtype,
-    where,
 )
+from ember._ops._op import Op, result_type
+from ember._ops.inplace import with_out
+from ember._ops.pointwise import where
 
 # -- clamp, maximum, minimum ---------------------------------------------------------------
 

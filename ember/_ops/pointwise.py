@@ -1,55 +1,18 @@
-"""Elementwise arithmetic: add, sub, mul, div, floor_divide, remainder, fmod, pow, neg, their
-in-place forms, and the helpers the other elementwise families share.
+"""Elementwise arithmetic: add, sub, rsub, mul, pow, neg, positive, the composites lerp, addcmul,
+addcdiv, their in-place forms and torch's aliases.
 
-Unary math lives in unary.py, clamp / maximum / minimum in minmax.py, comparisons, logical and
-bitwise ops in compare.py."""
+Division, floor_divide, remainder and fmod live in division.py, the helpers every elementwise
+family shares (``_reject``, ``conj``, ``_inplace``, ...) in _elementwise.py; unary math in unary.py,
+clamp / maximum / minimum in minmax.py, comparisons, logical and bitwise ops in compare.py."""
 
 from __future__ import annotations
 
 import operator
 
-from ember._dtype import _FROM_NP, BOOL, COMPLEX, FLOAT
-from ember._ops._op import Op, _legacy_type_name, plain_binary, plain_pair, result_type
-from ember._ops.inplace import _check_writable, inplace_update, with_out
-from ember.autograd.grad_mode import state as _grad_state
-
-
-def _is_tensor(value):
-    from ember._tensor import Tensor
-
-    return isinstance(value, Tensor)
-
-
-def _legacy_scalar_name(dtype):
-    """'Float' for float32, as torch names scalar types in its errors."""
-    return _legacy_type_name(type("T", (), {"dtype": dtype})).split(".")[1][:-6]
-
-
-def _reject(array, kinds, kernel):
-    """torch has no CPU kernel for these NumPy dtype kinds ('b' bool, 'c' complex, 'f' / 'V'
-    float / bfloat16, 'iu' integers): raise its NotImplementedError."""
-    if array.dtype.kind in kinds:
-        name = _legacy_scalar_name(_FROM_NP[array.dtype])
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
-
-
-def out_same_dtype(result, out):
-    """``out=`` for torch's ops whose result keeps the input's dtype (neg, abs, floor, clamp,
-    ...): out must have exactly the result's dtype, else torch's "Found dtype" error. (With an
-    input that requires grad, with_out's autograd error comes first, as in torch.)"""
-    if out is not None and out.dtype is not result.dtype and not (
-            _grad_state.enabled and (result._requires_grad or out._requires_grad)):
-        raise RuntimeError(f"Found dtype {_legacy_scalar_name(out.dtype)} but expected "
-                           f"{_legacy_scalar_name(result.dtype)}")
-    return with_out(result, out)
-
-
-def _expect_tensor(fn_name, value, arg, position):
-    """torch's argument parser rejects a Python number where only a Tensor is accepted."""
-    if not _is_tensor(value):
-        raise TypeError(f"{fn_name}(): argument '{arg}' (position {position}) must be Tensor, "
-                        f"not {type(value).__name__}")
-
+from ember._dtype import BOOL, COMPLEX, FLOAT
+from ember._ops._elementwise import _inplace, _is_tensor, _reject, _requires, conj, out_same_dtype
+from ember._ops._op import Op, plain_binary, plain_pair, result_type
+from ember._ops.inplace import with_out
 
 # -- arithmetic -------------------------------------------------------------------------------
 
@@ -114,20 +77,6 @@ def _check_sub(input, other):
                            "operator instead.")
 
 
-def _requires(op, i):
-    """Whether input i of a recording op requires grad."""
-    return op._recording and getattr(op._inputs[i], "_requires_grad", False)
-
-
-def conj(x):
-    """The complex conjugate of a saved operand (tensor or Python number); reals pass through.
-    NOTE: torch's complex gradients are conjugate Wirtinger derivatives: d(a*b)/da is conj(b)."""
-    dtype = getattr(x, "dtype", None)
-    if dtype is None:
-        return x.conjugate() if isinstance(x, complex) else x
-    return x.conj() if getattr(dtype, "is_complex", False) else x
-
-
 class MulBackward0(Op):
     opmath_scalars = True
 
@@ -141,92 +90,6 @@ class MulBackward0(Op):
         a, b = self.saved
         needs = self.needs_input_grad
         return g * conj(b) if needs[0] else None, g * conj(a) if needs[1] else None
-
-
-class DivBackward0(Op):
-    promote = "float"
-    opmath_scalars = True
-
-    def forward(self, a, b):
-        self.save(a if _requires(self, 1) else None, b)  # x / 2 saves nothing of x (see mul)
-        return a / b
-
-    def backward(self, g):
-        a, b = self.saved
-        return (g / conj(b) if self.needs_input_grad[0] else None,
-                -g * conj(a / (b * b)) if self.needs_input_grad[1] else None)
-
-
-class DivBackward2(Op):
-    """Division with rounding_mode ('trunc' or 'floor'): a zero gradient, as in torch."""
-
-    def __init__(self, mode):
-        self.mode = mode
-
-    def forward(self, a, b):
-        xp = self.xp
-        _reject(a, "bc", f"div_{self.mode}_cpu")
-        if a.dtype.kind in "iu":
-            if xp.any(b == 0):
-                raise RuntimeError("ZeroDivisionError")
-            q = xp.floor_divide(a, b)
-            if self.mode == "trunc":
-                q = q + ((q < 0) & (q * b != a))
-            return q
-        q = a / b
-        return xp.trunc(q) if self.mode == "trunc" else xp.floor(q)
-
-    def backward(self, g):
-        return g * 0, g * 0
-
-
-class _NotImplemented(Op):
-    """torch's placeholder node for ops without a derivative: backward raises."""
-
-    aten_name = ""
-
-    def name(self):
-        return "torch::autograd::NotImplemented"
-
-    def backward(self, *grads):
-        raise RuntimeError(f"derivative for aten::{self.aten_name} is not implemented")
-
-
-class _FloorDivide(_NotImplemented, DivBackward2):
-    """torch.floor_divide (the // operator): unlike div(rounding_mode='floor'), no derivative."""
-
-    aten_name = "floor_divide"
-
-    def __init__(self):
-        super().__init__("floor")
-
-
-class RemainderBackward0(Op):
-
-    def forward(self, a, b):
-        _reject(a, "bc", "remainder_cpu")
-        self.save(a, b)
-        if a.dtype.kind in "iu" and self.xp.any(b == 0):
-            raise RuntimeError("ZeroDivisionError")
-        return self.xp.remainder(a, b)
-
-    def backward(self, g):
-        a, b = self.saved
-        return g, -g * div(a, b, rounding_mode="floor") if self.needs_input_grad[1] else None
-
-
-class FmodBackward0(Op):
-
-    def forward(self, a, b):
-        _reject(a, "bc", "fmod_cpu")
-        self.save(a, b)
-        if a.dtype.kind in "iu" and self.xp.any(b == 0):
-            raise RuntimeError("ZeroDivisionError")
-        return self.xp.fmod(a, b)
-
-    def backward(self, g):
-        a, b = self.saved
-        return g, -g * div(a, b, rounding_mode="trunc") if self.needs_input_grad[1] else None
 
 
 class NegBackward0(Op):
@@ -369,63 +232,6 @@ def mul(input, other, *, out=None):
     return with_out(MulBackward0().apply(input, other), out)
 
 
-def div(input, other, *, rounding_mode=None, out=None):
-    """True division, or 'trunc' / 'floor' rounding (torch.div); integers divide to float."""
-    if rounding_mode is None:
-        return with_out(DivBackward0().apply(input, other), out)
-    if rounding_mode not in ("trunc", "floor"):
-        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
-                         f"found '{rounding_mode}'")
-    return with_out(DivBackward2(rounding_mode).apply(input, other), out)
-
-
-true_divide = div
-
-
-def rdiv(input, other):
-    """other / input for a Python number ``other`` (Python's reflected /).
-
-    Computed as torch's Tensor.__rtruediv__ does, reciprocal(input) * other: the dtype, the
-    rounding (2.5 / bfloat16 tensor rounds the reciprocal to bfloat16) and the grad_fn
-    (MulBackward0) all follow from that."""
-    from ember._ops.unary import reciprocal
-
-    return mul(reciprocal(input), other)
-
-
-def floor_divide(input, other, *, out=None):
-    """Division rounded down (torch.floor_divide; Python's // on tensors); no derivative."""
-    return with_out(_FloorDivide().apply(input, other), out)
-
-
-def rfloordiv(input, other):
-    return _FloorDivide().apply(other, input)
-
-
-def remainder(input, other, *, out=None):
-    """Python-style modulus, sign of the divisor (torch.remainder; the % operator)."""
-    return with_out(RemainderBackward0().apply(input, other), out)
-
-
-class _RRemainder(_NotImplemented, RemainderBackward0):
-    """number % tensor: torch has no derivative for it."""
-
-    aten_name = "remainder"
-
-
-def rremainder(input, other):
-    """other % input for a Python number ``other`` (Python's reflected %)."""
-    return _RRemainder().apply(other, input)
-
-
-def fmod(input, other, *, out=None):
-    """C-style modulus, sign of the dividend (torch.fmod); no Python number as ``input``."""
-    if not _is_tensor(input):
-        raise TypeError(f"fmod() received an invalid combination of arguments - got "
-                        f"({type(input).__name__}, {type(other).__name__})")
-    return with_out(FmodBackward0().apply(input, other), out)
-
-
 def pow(input, exponent, *, out=None):
     """input ** exponent for a tensor or scalar exponent (torch.pow)."""
     from ember._tensor import Tensor
@@ -460,58 +266,8 @@ def positive(input):
     return input
 
 
-def _inplace(fn, float_result=False):
-    """The in-place form of an out-of-place op: compute, then write into ``input``.
-
-    ``float_result``: integers promote to the default float (true division)."""
-
-    def op_(input, *args, **kwargs):
-        operands = [a for a in (*args, kwargs.get("min"), kwargs.get("max"))
-                    if _is_tensor(a) or isinstance(a, (int, float, complex))]
-        if operands and _may_not_fit(input, operands):
-            _check_inplace(input, operands, float_result and not kwargs.get("rounding_mode"))
-        return inplace_update(input, fn(input, *args, **kwargs))
-
-    op_.__name__ = fn.__name__ + "_"
-    op_.__doc__ = f"In-place {fn.__name__} (torch.Tensor.{fn.__name__}_)."
-    return op_
-
-
-def _may_not_fit(input, operands):
-    """Cheap test: could the result have a higher category or another shape than ``input``?"""
-    category, shape = input.dtype.category, input.shape
-    for a in operands:
-        if _is_tensor(a):
-            if a.dtype.category > category or a.shape != shape:
-                return True
-        elif category < COMPLEX:
-            return True
-    return False
-
-
-class _ResultMeta:
-    """The dtype and shape an op's result will have, for checks made before computing it."""
-
-    def __init__(self, dtype, shape):
-        self.dtype, self.shape = dtype, shape
-
-
-def _check_inplace(input, operands, float_result):
-    """torch checks that the result can be written into ``input`` (dtype, then shape) before it
-    checks that a kernel exists for the dtype: int_tensor //= 1j is a cast error."""
-    from ember import _dtype
-    from ember._ops.shape import broadcast_shape
-
-    dtype = result_type(input, *operands)
-    if float_result and dtype.category < FLOAT:
-        dtype = _dtype.get_default_dtype()
-    shape = broadcast_shape(input.shape, *(a.shape for a in operands if _is_tensor(a)))
-    _check_writable(input, _ResultMeta(dtype, tuple(shape)))
-
-
-add_, sub_, mul_, div_ = _inplace(add), _inplace(sub), _inplace(mul), _inplace(div, True)
-floor_divide_, remainder_, pow_, neg_ = (_inplace(floor_divide), _inplace(remainder),
-                                         _inplace(pow), _inplace(neg))
+add_, sub_, mul_, pow_, neg_ = (_inplace(add), _inplace(sub), _inplace(mul), _inplace(pow),
+                                _inplace(neg))
 
 
 # -- composites ------------------------------------------------------------------------------
@@ -542,8 +298,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
 
 # -- torch's aliases and the remaining in-place forms ------------------------------------------
 
-subtract, multiply, divide, negative = sub, mul, div, neg
+subtract, multiply, negative = sub, mul, neg
 
-fmod_ = _inplace(fmod)
 lerp_, addcmul_, addcdiv_ = _inplace(lerp), _inplace(addcmul), _inplace(addcdiv)
-subtract_, multiply_, divide_, true_divide_, negative_ = sub_, mul_, div_, div_, neg_
+subtract_, multiply_, negative_ = sub_, mul_, neg_

@@ -72,7 +72,7 @@ def _indices(row, col, offset, dtype, device, upper):
     name = "triu_indices" if upper else "tril_indices"
     dtype = _dtype.int64 if dtype is None else dtype
     if dtype.category != _dtype.INT:
-        from ember._ops.pointwise import _legacy_scalar_name
+        from ember._ops._elementwise import _legacy_scalar_name
 
         raise NotImplementedError(f"\"{name}\" not implemented for '{_legacy_scalar_name(dtype)}'")
     for what, value in (("row", row), ("col", col)):

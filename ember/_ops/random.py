@@ -9,10 +9,10 @@ from ember import _dtype, _random
 from ember._backend import to_host
 from ember._device import to_device
 from ember._dtype import FLOAT, to_dtype
+from ember._ops._elementwise import _reject
 from ember._ops._op import Op
 from ember._ops.creation import _finish, zeros_like
 from ember._ops.inplace import inplace_update
-from ember._ops.pointwise import _reject
 from ember._ops.shape import parse_shape
 
 

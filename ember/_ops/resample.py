@@ -226,7 +226,7 @@ def adaptive_taps(size, out, dtype):
 
 
 def _scalar_name(dtype):
-    from ember._ops.pointwise import _legacy_scalar_name
+    from ember._ops._elementwise import _legacy_scalar_name
 
     return _legacy_scalar_name(dtype)
 

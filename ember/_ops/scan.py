@@ -13,10 +13,12 @@ import numpy  # host side only: dtype limits, the Python values of apply_ / map_
 from ember._dtype import _FROM_NP, BOOL, COMPLEX, FLOAT
 from ember._ops import join as J
 from ember._ops import reduce as R
+from ember._ops import reduce_misc as Rm
 from ember._ops import shape as S
+from ember._ops._elementwise import _legacy_scalar_name
 from ember._ops._op import Op, result_type
 from ember._ops.inplace import EXACT_OUT, c10_name, inplace_update, out_exact, with_out
-from ember._ops.pointwise import _legacy_scalar_name, where
+from ember._ops.pointwise import where
 from ember._ops.products_einsum import _conj
 from ember._ops.variance import std_mean, var_mean
 
@@ -209,7 +211,7 @@ def renorm(input, p, dim, maxnorm, *, out=None):
                            "dimensions")
     dim = S.wrap_dim(dim, input.ndim)
     others = [d for d in range(input.ndim) if d != dim]
-    norms = R.norm(input, p, others, keepdim=True)
+    norms = Rm.norm(input, p, others, keepdim=True)
     scale = where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
     return out_exact(input * scale, out)
 

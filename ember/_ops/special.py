@@ -12,10 +12,11 @@ import math
 
 from ember._dtype import COMPLEX, can_cast
 from ember._ops import _special_math as _math
+from ember._ops._elementwise import _inplace, _legacy_scalar_name, _reject
 from ember._ops._op import Op
 from ember._ops.complex import sgn
 from ember._ops.inplace import with_out
-from ember._ops.pointwise import _inplace, _legacy_scalar_name, _reject, where
+from ember._ops.pointwise import where
 from ember._ops.special_binary import (  # noqa: F401 - re-exported: torch.xlogy and Tensor.xlogy
     _opmath,
     _reject_half,

@@ -4,9 +4,10 @@ torch's three overloads (and node names) and gradients."""
 from __future__ import annotations
 
 from ember._ops import _special_math as _math
+from ember._ops._elementwise import _is_tensor, _reject
 from ember._ops._op import Op
 from ember._ops.inplace import with_out
-from ember._ops.pointwise import _is_tensor, _reject, where
+from ember._ops.pointwise import where
 
 
 def _opmath(x):

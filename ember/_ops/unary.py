@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 from ember._dtype import COMPLEX, FLOAT
+from ember._ops._elementwise import _inplace, _legacy_scalar_name, _reject, conj, out_same_dtype
 from ember._ops._op import Op
 from ember._ops.inplace import with_out
-from ember._ops.pointwise import (
-    _inplace,
-    _legacy_scalar_name,
-    _reject,
-    conj,
-    out_same_dtype,
-    pow,
-)
+from ember._ops.pointwise import pow
 
 # -- unary math -------------------------------------------------------------------------------
 

@@ -4,113 +4,21 @@ As in torch's engine, a first pass counts, for every node reachable from the roo
 lead into it; a node becomes ready when all of them have delivered their gradient, and ready nodes
 run from a priority queue (highest sequence number first, AccumulateGrad before anything else). No
 recursion, so no depth limit. Broadcasting is undone here, once: each input's gradient is summed to
-the input's shape and cast to its dtype before it is passed on.
+the input's shape and cast to its dtype before it is passed on. The leaves' node (AccumulateGrad)
+is in _accumulate.py, the ready queue in _ready_queue.py.
 """
 
 from __future__ import annotations
 
 import sys
-import weakref
 from heapq import heappop, heappush
 
 from ember._backend import xp_of
-from ember._ops._op import Node, Op
+from ember.autograd._accumulate import AccumulateGrad
+from ember.autograd._ready_queue import _ReadyQueue
 from ember.autograd.anomaly_mode import check_nan
 from ember.autograd.anomaly_mode import state as anomaly_state
 from ember.autograd.grad_mode import state as _grad_state
-
-
-class AccumulateGrad(Node):
-    """The node of a leaf: adds the incoming gradient into ``variable.grad``."""
-
-    _seq = sys.maxsize  # torch gives AccumulateGrad the highest priority: it runs once ready
-    _edges = ()
-    _n_outputs = 1
-
-    def __init__(self, variable):
-        self._variable = weakref.ref(variable)  # the leaf holds this node: no cycle
-        self.needs_input_grad = ()
-
-    @property
-    def variable(self):
-        return self._variable()
-
-    def name(self):
-        return "torch::autograd::AccumulateGrad"  # torch's C++ name; repr shows the class name
-
-    def __repr__(self):
-        return f"<AccumulateGrad object at {id(self):#x}>"
-
-    def accumulate(self, grad, create_graph, owned=False):
-        """torch's rules: a fresh copy the first time (or, when nothing else holds ``grad``,
-        its memory, as torch steals a gradient nobody else uses); then in place, or out of place
-        (keeping the graph) under create_graph."""
-        leaf = self._variable()
-        if leaf is None:
-            return  # the leaf is gone: nobody can read its gradient
-        old = leaf._grad
-        if old is None:
-            if owned and leaf.device.type == "cpu" and _may_steal(grad._data, leaf._data):
-                leaf._grad = grad._make(grad._data, grad.device)
-            else:
-                leaf._grad = _first_grad(leaf, grad, create_graph)
-        elif create_graph:
-            leaf._grad = old + grad
-        else:
-            data = old._data
-            data += grad._data  # NumPy and CuPy arrays both add in place
-            old._version.value += 1
-        if leaf._post_acc_hooks:
-            for hook in list(leaf._post_acc_hooks):
-                hook(leaf)
-
-
-class CopyBackwards(Op):
-    """A copy of ``src`` (``dst`` only fixes the layout); torch's node for copy_ into a fresh
-    tensor, which is what a leaf's first gradient is under create_graph."""
-
-    promote = "keep"
-
-    def name(self):
-        return "torch::autograd::CopyBackwards"  # torch's C++ name; repr shows the class name
-
-    def __repr__(self):
-        return f"<CopyBackwards object at {id(self):#x}>"
-
-    def forward(self, dst, src):
-        out = self.xp.empty_like(dst)
-        out[...] = src
-        return out
-
-    def backward(self, g):
-        from ember._ops.creation import zeros_like
-
-        # the overwritten values get zeros (torch does so, rather than no gradient)
-        return (zeros_like(g) if self.needs_input_grad[0] else None), g
-
-
-def _may_steal(array, leaf_array):
-    """Whether a gradient's array, referenced only by its tensor (no other tensor, no view of
-    it), can become the leaf's .grad without a copy: it must have the leaf's layout."""
-    # NOTE: 3 references: the tensor's _data, this argument and getrefcount's argument
-    return (sys.getrefcount(array) <= 3 and array.base is None
-            and array.strides == leaf_array.strides and array.flags.writeable)
-
-
-def _first_grad(leaf, grad, create_graph):
-    # NOTE: never alias the incoming gradient: the same tensor may reach several leaves, and
-    # later accumulation happens in place. The copy takes the leaf's memory layout, as torch's.
-    if create_graph and grad._requires_grad:
-        return CopyBackwards().apply(leaf.detach(), grad)
-    out = xp_of(leaf.device).empty_like(leaf._data)
-    out[...] = grad._data
-    return _tensor_cls()._make(out, grad.device)
-
-
-def _tensor_cls():
-    from ember._tensor import Tensor
-
-    return Tensor
 
 
 def sum_to(grad, shape):
@@ -129,54 +37,6 @@ def _expandable(shape, to):
     if len(shape) > len(to):
         return False
     return all(s == t or s == 1 for s, t in zip(reversed(shape), reversed(to)))
-
-
-# -- the ready queue ------------------------------------------------------------------------------
-
-
-class _ReadyQueue:
-    """Ready nodes, highest ``_seq`` first.
-
-    Ties (several AccumulateGrad nodes ready at once) come out in the order of the binary heap
-    behind torch's std::priority_queue (GCC's algorithm: push sifts up; pop moves the hole down
-    to a leaf along the larger child, the right one on ties, then sifts the last element up), so
-    leaf hooks fire in the same order as in torch.
-    """
-
-    def __init__(self):
-        self._heap = []
-
-    def __bool__(self):
-        return bool(self._heap)
-
-    def push(self, node):
-        heap = self._heap
-        heap.append(node)
-        self._sift_up(len(heap) - 1, node)
-
-    def pop(self):
-        heap = self._heap
-        top, last = heap[0], heap.pop()
-        if heap:
-            n, hole = len(heap), 0
-            while 2 * hole + 2 < n:
-                child = 2 * hole + 2
-                if heap[child]._seq < heap[child - 1]._seq:
-                    child -= 1
-                heap[hole], hole = heap[child], child
-            if 2 * hole + 2 == n:  # a last hole with only a left child
-                heap[hole], hole = heap[n - 1], n - 1
-            self._sift_up(hole, last)
-        return top
-
-    def _sift_up(self, hole, node):
-        heap = self._heap
-        while hole > 0:
-            parent = (hole - 1) // 2
-            if not heap[parent]._seq < node._seq:
-                break
-            heap[hole], hole = heap[parent], parent
-        heap[hole] = node
 
 
 # -- one backward pass ----------------------------------------------------------------------------

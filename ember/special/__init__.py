@@ -2,7 +2,7 @@
 
 from ember._ops.activation import SoftmaxBackward0 as _Softmax  # noqa: F401 - see softmax below
 from ember._ops.elementwise_more import exp2
-from ember._ops.reduce import logsumexp
+from ember._ops.reduce_misc import logsumexp
 from ember._ops.special import (
     digamma,
     erf,

@@ -107,7 +107,18 @@ class NllLossBackward0(Op):
                 and t.min() >= 0 and t.max() < x.shape[1]):
             # every target is a class (none ignored, none out of range): all weights are one
             self.rows, self.index = xp.arange(t.shape[0]), t
-            return self._reduce(-x[self.rows, t], xp.ones(t.shape, x.dtype), True, target.shape)
+            loss = -x[self.rows, t]
+            if self.reduction == "none" or x.dtype.itemsize < 4:
+                return self._reduce(loss, xp.ones(t.shape, x.dtype), True, target.shape)
+            # NOTE: the total weight is the count, exact in float32 and float64; the gradient's
+            # scale is one number (the general path's per-target scale would repeat it)
+            total = x.dtype.type(t.shape[0])
+            out = loss.sum(dtype=x.dtype)
+            if self.reduction == "mean":
+                self.scale, out = x.dtype.type(1) / total, out / total
+            else:
+                self.scale = x.dtype.type(1)
+            return xp.asarray(out, dtype=x.dtype)
         valid = t != self.ignore_index
         bad = valid & ((t < 0) | (t >= x.shape[1]))
         if bad.any():
@@ -243,8 +254,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     from ember.nn._functional_core import log_softmax
 
     reduction = resolve(size_average, reduce, reduction)
-    class_dim = 0 if input.ndim == 1 else 1
-    if input.shape == target.shape:
+    class_dim = 0 if input._data.ndim == 1 else 1
+    if input._data.shape == target._data.shape:
         if target.dtype.category != FLOAT:
             raise RuntimeError("Expected floating point type for target with class "
                                f"probabilities, got {_type_name(target)}")

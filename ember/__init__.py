@@ -164,3 +164,5 @@ from ember.serialization import load, save  # noqa: E402 - torch.save / torch.lo
 from ember import optim  # noqa: E402 - optimizers and schedulers, built on nn
 from ember import utils  # noqa: E402 - torch.utils.data, on the namespace above
 from ember import random  # noqa: E402 - torch.random: the generator, seeding, fork_rng
+# NOTE: last: star imports above also carry the helper named conj that backward formulas use
+from ember._ops.complex import conj  # noqa: E402

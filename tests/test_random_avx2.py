@@ -3,6 +3,7 @@ chunk boundary and thread count, with the stream left where torch leaves it."""
 
 import numpy as np
 import pytest
+from random_bits import assert_aligned, assert_same, untemper
 
 import ember
 from ember import _random_avx2, _threads
@@ -31,24 +32,6 @@ def cores(request, monkeypatch):
     monkeypatch.setattr(_threads, "cores", lambda: request.param)
     monkeypatch.setattr(_threads, "_workers", {"pool": None, "pid": None})  # a pool that size
     return request.param
-
-
-def to_numpy(t):
-    if t.dtype == torch.bfloat16:
-        return t.view(torch.int16).numpy().view(ml_dtypes.bfloat16)
-    return t.numpy()
-
-
-def assert_same(ours, theirs):
-    theirs = to_numpy(theirs)
-    assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
-    uint = np.dtype(f"u{ours.dtype.itemsize}")
-    np.testing.assert_array_equal(ours.view(uint), theirs.view(uint))
-
-
-def assert_aligned(gen, theirs):
-    np.testing.assert_array_equal(gen.get_state(), theirs.get_state().numpy())
-    assert_same(gen.uniform((5,)), torch.rand(5, generator=theirs))
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -92,7 +75,7 @@ def test_extreme_uniforms():
     _random_avx2.normal16(words, ours)
     state = Generator(0).get_state()
     key = state[24:24 + 8 * 624].view(np.uint64)
-    key[1:1 + words.size] = _untemper(words.ravel())
+    key[1:1 + words.size] = untemper(words.ravel())
     state[8:12] = np.array([624], np.int32).view(np.uint8)
     state[16:24] = np.array([1], np.uint64).view(np.uint8)
     theirs = torch.Generator()
@@ -101,17 +84,6 @@ def test_extreme_uniforms():
     assert not np.signbit(ours[ours == 0]).any()
 
 
-def _untemper(y):
-    """Invert mt19937's output tempering, so that chosen words come out of the stream."""
-    y = y ^ (y >> 18)
-    y = y ^ ((y << 15) & 0xEFC60000)
-    x = y
-    for _ in range(5):
-        x = y ^ ((x << 7) & 0x9D2C5680)
-    y = x
-    for _ in range(3):
-        x = y ^ (x >> 11)
-    return x.astype(np.uint64)
 
 
 def test_ember_randn_default_generator(cores):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from random_bits import assert_aligned, assert_same, to_numpy
 
 import ember
 from ember._random import Generator
@@ -25,27 +26,6 @@ def rates(kind, n=400, seed=0):
     edges = [0.0, 1e-300, 9.999999, 10.0, 10.000001, 1e4, 1e7]
     mixed = np.concatenate([rng.uniform(0, 30, n), rng.uniform(0, 1, n // 4), edges])
     return rng.permutation(mixed)
-
-
-def to_numpy(t):
-    if t.dtype == torch.bfloat16:  # torch has no NumPy bfloat16; reinterpret the bits
-        return t.view(torch.int16).numpy().view(ml_dtypes.bfloat16)
-    return t.numpy()
-
-
-def assert_same(ours, theirs):
-    """Same dtype, shape and bits."""
-    theirs = to_numpy(theirs)
-    assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
-    uint = np.dtype(f"u{ours.dtype.itemsize}")
-    np.testing.assert_array_equal(ours.view(uint), theirs.view(uint))
-
-
-def assert_aligned(ours, theirs):
-    """Both generators at the same place in the stream: same state, same next uniforms."""
-    np.testing.assert_array_equal(ours.get_state(), theirs.get_state().numpy())
-    assert_same(ours.uniform((7,), np.float64), torch.rand(7, generator=theirs,
-                                                           dtype=torch.float64))
 
 
 @pytest.mark.parametrize("dtype", FLOATS)

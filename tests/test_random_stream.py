@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from random_bits import untemper
 
 from ember._random import Generator, default_generator
 from ember._random._math import _forward_shuffle, _inside_out
@@ -195,7 +196,7 @@ def test_avx2_box_muller_on_chosen_uniforms():
         words = np.concatenate([block, block], axis=1).ravel()  # 38 rows of 16
         state = Generator(0).get_state()
         key = state[24:24 + 8 * 624].view(np.uint64)
-        key[1:1 + words.size] = _untemper(words)
+        key[1:1 + words.size] = untemper(words)
         state[8:12] = np.array([624], np.int32).view(np.uint8)  # left: 623 words before a twist
         state[16:24] = np.array([1], np.uint64).view(np.uint8)  # next: key[1] comes first
         torch.set_rng_state(torch.from_numpy(state))
@@ -203,17 +204,6 @@ def test_avx2_box_muller_on_chosen_uniforms():
         assert_same(gen.normal((words.size,)), torch.randn(words.size))
 
 
-def _untemper(y):
-    """Invert mt19937's output tempering, so that chosen words come out of the stream."""
-    y = y ^ (y >> 18)
-    y = y ^ ((y << 15) & 0xEFC60000)
-    x = y
-    for _ in range(5):
-        x = y ^ ((x << 7) & 0x9D2C5680)
-    y = x
-    for _ in range(3):
-        x = y ^ (x >> 11)
-    return x.astype(np.uint64)
 
 
 # --------------------------------------------------------------------------------- integers

@@ -15,6 +15,8 @@ from ember._ops import _special_math, linalg
 from ember._ops._elementwise import _reject, conj
 from ember._ops._op import Op
 from ember._ops.pointwise import where
+from ember._ops.reduce import SumBackward1
+from ember._ops.shape import TransposeBackward0
 from ember._ops.special import erf
 from ember._ops.unary import sigmoid, tanh, threshold_grad
 
@@ -302,21 +304,26 @@ class AddmmBackward0(Op):
         return y.astype(x.dtype, copy=False)
 
     def backward(self, g):
-        x, w = (conj(t) for t in self.saved)  # conjugate Wirtinger derivatives, as torch
+        x, w = self.saved
+        if x.dtype.is_complex:
+            x, w = conj(x), conj(w)  # conjugate Wirtinger derivatives, as torch
         needs = self.needs_input_grad
-        # NOTE: the shapes are known to fit: the products skip matmul's argument checks
+        # NOTE: the shapes are known to fit: the ops are applied directly, without the argument
+        # checks of matmul, mT and sum (this runs for every linear layer on every step)
         grad_x = linalg.MmBackward0().apply(g, w) if needs[0] else None
         grad_w = None
+        ndim = g._data.ndim
         if needs[1]:
-            if g._data.ndim == 2:
-                grad_w = linalg.MmBackward0().apply(g.mT, x)
+            if ndim == 2:
+                grad_w = linalg.MmBackward0().apply(TransposeBackward0((1, 0)).apply(g), x)
             else:
                 grad_w = g.reshape(-1, g.shape[-1]).mT @ x.reshape(-1, x.shape[-1])
         if len(needs) == 2:
             return grad_x, grad_w
         grad_b = g
-        if needs[2] and g._data.ndim > 1 and len(self._input_meta[2][0]) == 1:
-            grad_b = g.sum(tuple(range(g._data.ndim - 1)))  # a vector bias: sum the batch dims
+        if needs[2] and ndim > 1 and len(self._input_meta[2][0]) == 1:
+            # a vector bias: g summed over the batch dims
+            grad_b = SumBackward1(tuple(range(ndim - 1)), False).apply(g)
         return grad_x, grad_w, grad_b  # any other bias shape: the engine sums g to it
 
 

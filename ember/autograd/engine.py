@@ -205,8 +205,11 @@ def _has_leaf_hooks(node):
 
 def _call(node, grads):
     """Run one node's backward formula; one result per input, None where none is needed."""
-    missing = [g is None for g in grads] if len(grads) > 1 else [grads[0] is None]
-    if True in missing:
+    if len(grads) == 1:  # one output, the common case
+        if grads[0] is None:
+            return (None,) * len(node._edges)  # nothing flows: children just count down
+    elif any(g is None for g in grads):
+        missing = [g is None for g in grads]
         if all(missing):
             return (None,) * len(node._edges)  # nothing flows: children just count down
         if node.materialize_grads:

@@ -260,7 +260,7 @@ def _check_linear(input, weight, bias):
 
 def linear(input, weight, bias=None):
     """input @ weight.T + bias (F.linear), one op whose weight gradient is a single product."""
-    if weight.ndim == 1:  # torch accepts a vector weight: a dot product per row
+    if weight._data.ndim == 1:  # torch accepts a vector weight: a dot product per row
         out = input @ weight
         return out if bias is None else out + bias
     _check_linear(input, weight, bias)

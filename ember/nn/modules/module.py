@@ -49,6 +49,23 @@ def _check_member_name(module, kind, name, own):
         raise KeyError(f"attribute '{name}' already exists")
 
 
+
+def clear_grads(params, set_to_none):
+    """torch's zero_grad for Module and Optimizer: each gradient set to None, or detached from
+    its graph and zeroed in place."""
+    for p in params:
+        grad = p.grad
+        if grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            if grad.grad_fn is not None:
+                grad.detach_()
+            else:
+                grad.requires_grad_(False)
+            grad.zero_()
+
 class Module:
     """Base class for all neural network modules (torch.nn.Module)."""
 
@@ -288,17 +305,7 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         """Clear parameter gradients: to None by default, else zero them in place (torch)."""
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                if p.grad.grad_fn is not None:
-                    p.grad.detach_()
-                else:
-                    p.grad.requires_grad_(False)
-                p.grad.zero_()
+        clear_grads(self.parameters(), set_to_none)
 
     def apply(self, fn):
         """Call fn on every child (recursively), then on self; returns self."""

@@ -47,6 +47,12 @@ def _expect_tensor(fn_name, value, arg, position):
                         f"not {type(value).__name__}")
 
 
+def _expect_tensors(fn_name, input, other, other_name="other"):
+    """Both operands of a tensor-only binary function must be tensors."""
+    _expect_tensor(fn_name, input, "input", 1)
+    _expect_tensor(fn_name, other, other_name, 2)
+
+
 def _requires(op, i):
     """Whether input i of a recording op requires grad."""
     return op._recording and getattr(op._inputs[i], "_requires_grad", False)

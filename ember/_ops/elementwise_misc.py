@@ -7,6 +7,7 @@ import collections
 
 from ember._ops._elementwise import (
     _expect_tensor,
+    _expect_tensors,
     _inplace,
     _is_tensor,
     _legacy_scalar_name,
@@ -115,8 +116,7 @@ class _Heaviside(_NotImplemented):
 
 def heaviside(input, values, *, out=None):
     """The Heaviside step function with ``values`` at 0 (torch.heaviside)."""
-    _expect_tensor("heaviside", input, "input", 1)
-    _expect_tensor("heaviside", values, "values", 2)
+    _expect_tensors("heaviside", input, values, "values")
     result = _Heaviside().apply(input, values)
     if out is not None and out.dtype is not result.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
@@ -274,15 +274,13 @@ class _Lcm(_NoGrad):
 
 def gcd(input, other, *, out=None):
     """Greatest common divisor, non-negative (torch.gcd); integer tensors only."""
-    _expect_tensor("gcd", input, "input", 1)
-    _expect_tensor("gcd", other, "other", 2)
+    _expect_tensors("gcd", input, other)
     return with_out(_Gcd().apply(input, other), out)
 
 
 def lcm(input, other, *, out=None):
     """Least common multiple, non-negative (torch.lcm); integer tensors only."""
-    _expect_tensor("lcm", input, "input", 1)
-    _expect_tensor("lcm", other, "other", 2)
+    _expect_tensors("lcm", input, other)
     return with_out(_Lcm().apply(input, other), out)
 
 

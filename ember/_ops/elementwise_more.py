@@ -12,7 +12,7 @@ import math
 from ember import _dtype
 from ember._dtype import COMPLEX, can_cast
 from ember._ops._elementwise import (
-    _expect_tensor,
+    _expect_tensors,
     _inplace,
     _is_tensor,
     _legacy_scalar_name,
@@ -222,8 +222,7 @@ class FminBackward0(FmaxBackward0):
 
 def _tensors_only(op_cls, name, doc, arg="other"):
     def fn(input, other, *, out=None):
-        _expect_tensor(name, input, "input", 1)
-        _expect_tensor(name, other, arg, 2)
+        _expect_tensors(name, input, other, arg)
         return with_out(op_cls().apply(input, other), out)
 
     fn.__name__, fn.__doc__ = name, doc
@@ -289,8 +288,7 @@ class LdexpBackward0(Op):
 def ldexp(input, other, *, out=None):
     """input * 2 ** other (torch.ldexp); an out the result cannot be cast to gets torch's
     message naming ldexp."""
-    _expect_tensor("ldexp", input, "input", 1)
-    _expect_tensor("ldexp", other, "other", 2)
+    _expect_tensors("ldexp", input, other)
     result = LdexpBackward0().apply(input, other)
     if out is not None and not can_cast(result.dtype, out.dtype):
         raise RuntimeError("ldexp can't be cast to the desired output type "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ember._dtype import BOOL, COMPLEX, FLOAT
 from ember._ops._elementwise import (
-    _expect_tensor,
+    _expect_tensors,
     _inplace,
     _is_tensor,
     _legacy_scalar_name,
@@ -164,15 +164,13 @@ clip, clip_ = clamp, clamp_
 
 def maximum(input, other, *, out=None):
     """Elementwise maximum, NaN-propagating (torch.maximum); tensors only, no complex."""
-    _expect_tensor("maximum", input, "input", 1)
-    _expect_tensor("maximum", other, "other", 2)
+    _expect_tensors("maximum", input, other)
     return with_out(MaximumBackward0().apply(input, other), out)
 
 
 def minimum(input, other, *, out=None):
     """Elementwise minimum, NaN-propagating (torch.minimum); tensors only, no complex."""
-    _expect_tensor("minimum", input, "input", 1)
-    _expect_tensor("minimum", other, "other", 2)
+    _expect_tensors("minimum", input, other)
     return with_out(MinimumBackward0().apply(input, other), out)
 
 

@@ -95,10 +95,4 @@ def _first_grad(leaf, grad, create_graph):
         return CopyBackwards().apply(leaf.detach(), grad)
     out = xp_of(leaf.device).empty_like(leaf._data)
     out[...] = grad._data
-    return _tensor_cls()._make(out, grad.device)
-
-
-def _tensor_cls():
-    from ember._tensor import Tensor
-
-    return Tensor
+    return grad._make(out, grad.device)

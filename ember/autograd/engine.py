@@ -91,10 +91,10 @@ class _GraphTask:
                         grad = slots[0]
                         if grad is not None and self.accumulate:
                             # NOTE: who holds ``grad`` when only this loop does: slots, grad,
-                            # getrefcount's argument; and if it is the delivered one, also g,
-                            # the pending tuple and the producer's results tuple
+                            # getrefcount's argument; and if it is the delivered one, also g
+                            # and its pending tuple
                             owned = not create_graph and (sys.getrefcount(grad) <= (
-                                6 if grad is g else 3))
+                                5 if grad is g else 3))
                             child.accumulate(grad, create_graph, owned)
                     else:
                         heappush(heap, (-child._seq, child))
@@ -104,19 +104,7 @@ class _GraphTask:
             grads = buffers.pop(node)
             if node._pre_hooks:
                 grads = _run_pre_hooks(node, grads)
-            results = _call(node, grads)
-            if free and node._saved:
-                node._saved, node._freed = (), True
-            pending = []
-            meta = node._input_meta
-            for i, edge in enumerate(node._edges):
-                if edge:
-                    g = results[i]
-                    if g is not None:
-                        shape, dtype = meta[i]
-                        if g._data.shape != shape or g.dtype is not dtype:
-                            g = _fit(node, i, g)
-                    pending.append((edge, g))
+            pending = _run_node(node, grads, free)
 
     def _run_ordered(self, root_edges, root_grads, deps):
         """Every node, leaves included, from one ready queue in torch's exact order (leaf hooks
@@ -158,17 +146,28 @@ class _GraphTask:
                         self.captured[(node, nr)] = g
                 if not any(e and e[0] in needed for e in edges):
                     continue  # a captured non-leaf input: nothing beyond it is wanted
-            results = _call(node, grads)
-            if free and node._saved:
-                node._saved, node._freed = (), True
-            for i, edge in enumerate(edges):
-                if edge and (needed is None or edge[0] in needed):
-                    g = results[i]
-                    if g is not None:
-                        shape, dtype = node._input_meta[i]
-                        if g._data.shape != shape or g.dtype is not dtype:
-                            g = _fit(node, i, g)
-                    deliver(edge[0], edge[1], g)
+            for (child, nr), g in _run_node(node, grads, free, needed):
+                deliver(child, nr, g)
+
+
+def _run_node(node, grads, free, needed=None):
+    """Run a node's backward and return (edge, gradient) for each input it feeds (only those
+    leading to ``needed`` nodes, when given), each gradient fitted to its input's shape and
+    dtype; without retain_graph, the node's saved values are freed."""
+    results = _call(node, grads)
+    if free and node._saved:
+        node._saved, node._freed = (), True
+    out = []
+    meta = node._input_meta
+    for i, edge in enumerate(node._edges):
+        if edge and (needed is None or edge[0] in needed):
+            g = results[i]
+            if g is not None:
+                shape, dtype = meta[i]
+                if g._data.shape != shape or g.dtype is not dtype:
+                    g = _fit(node, i, g)
+            out.append((edge, g))
+    return out
 
 
 def _count_dependencies(root_edges):

@@ -11,7 +11,7 @@ from ember import _dtype
 from ember._backend import xp_of
 from ember._dtype import BOOL, FLOAT, INT, can_cast
 from ember._ops._elementwise import conj
-from ember._ops._op import Op, _legacy_type_name
+from ember._ops._op import Op, _legacy_type_name, _share_storage
 from ember._ops.inplace import with_out
 from ember._ops.shape import ExpandBackward0, broadcast_view, wrap_dim
 from ember.autograd.grad_mode import state as _grad_state
@@ -46,7 +46,7 @@ def _expand_grad(g, dims, keepdim, shape):
     if not _grad_state.enabled:
         # a plain backward (no create_graph) needs the view, not a node: skip the Op machinery
         out = g._make(broadcast_view(g._data, shape, xp_of(g.device)), g.device)
-        out._version, out._base = g._version, g if g._base is None else g._base
+        _share_storage(out, g)
         return out
     # the shape is known to be valid: skip expand's argument checks (this is on every backward)
     return ExpandBackward0(shape).apply(g)

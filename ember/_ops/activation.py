@@ -223,7 +223,7 @@ class HardsigmoidBackward0(_Activation):
 
     def backward(self, g):
         (x,) = self.saved
-        return g * ((x > -3).logical_and(x < 3)) / 6
+        return where((x > -3).logical_and(x < 3), g, 0.0) / 6  # 0, not nan, for inf or nan g
 
 
 class HardswishBackward0(_Activation):
@@ -235,7 +235,7 @@ class HardswishBackward0(_Activation):
     def backward(self, g):
         (x,) = self.saved
         middle = g * (x / 3 + 0.5)
-        return where(x <= -3, g * 0, where(x >= 3, g, middle))
+        return where(x <= -3, 0.0, where(x >= 3, g, middle))  # 0, not nan, for inf or nan g
 
 
 class _Piecewise(Op):
@@ -264,7 +264,8 @@ class HardtanhBackward0(_Piecewise):
 
     def backward(self, g):
         (x,) = self.saved
-        return g * (x > self.min_val).logical_and(x < self.max_val)
+        # 0, not nan, where an inf or nan gradient is blocked, as torch's hardtanh_backward
+        return where((x > self.min_val).logical_and(x < self.max_val), g, 0.0)
 
 
 class ThresholdBackward0(_Piecewise):

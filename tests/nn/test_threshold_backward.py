@@ -55,3 +55,26 @@ def test_signed_zeros_pass_through(dtype):
         (g,) = lib.autograd.grad(lib.relu(x), x, upstream)
         results.append(np.signbit(g.float().numpy()))
     assert (results[0] == results[1]).all()
+
+
+PIECEWISE = {
+    "hardtanh": lambda lib, x: lib.nn.functional.hardtanh(x, -1.5, 2.5),
+    "relu6": lambda lib, x: lib.nn.functional.relu6(x),
+    "hardsigmoid": lambda lib, x: lib.nn.functional.hardsigmoid(x),
+    "hardswish": lambda lib, x: lib.nn.functional.hardswish(x),
+}
+
+
+@pytest.mark.parametrize("name", PIECEWISE)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_piecewise_block_non_finite_gradients(name, dtype):
+    """Where a piecewise activation's gradient is zero, an inf or nan upstream gives 0."""
+    results = []
+    for lib in (ember, torch):
+        x = lib.tensor([-4.0, -3.0, -1.5, 0.0, 2.5, 3.0, 4.0, 7.0],
+                       dtype=getattr(lib, dtype), requires_grad=True)
+        upstream = lib.tensor([float("inf"), float("nan"), -float("inf"), 1.0, float("nan"),
+                               2.0, float("inf"), -float("inf")], dtype=getattr(lib, dtype))
+        (g,) = lib.autograd.grad(PIECEWISE[name](lib, x), x, upstream)
+        results.append(g)
+    assert_same(*results)

@@ -39,7 +39,7 @@ class ClampBackward1(Op):
             mask = mask & (x >= self.min)
         if self.max is not None:
             mask = mask & (x <= self.max)
-        return g * mask
+        return where(mask, g, 0.0)  # 0, not nan, where an inf or nan gradient is blocked
 
 
 class ClampBackward0(Op):
@@ -55,10 +55,11 @@ class ClampBackward0(Op):
         inside = (x == x) if min is None else (x >= min)
         if max is not None:
             inside = inside & (x <= max)
-        # NOTE: a tie with a bound sends the gradient to the input, as torch does
-        return (g * inside,
-                None if min is None else g * (x < min),
-                None if max is None else g * (x > max))
+        # NOTE: a tie with a bound sends the gradient to the input, as torch does; blocked
+        # places get 0, not nan, for an inf or nan gradient
+        return (where(inside, g, 0.0),
+                None if min is None else where(x < min, g, 0.0),
+                None if max is None else where(x > max, g, 0.0))
 
 
 class MaximumBackward0(Op):
@@ -72,10 +73,11 @@ class MaximumBackward0(Op):
 
     def backward(self, g):
         a, b = self.saved
-        wins = a > b if self.np_name == "maximum" else a < b
-        # NOTE: ties split the gradient evenly, as torch does
-        share = where(a == b, 0.5, wins.to(g.dtype))
-        return g * share, g * (1 - share)
+        a_loses, b_loses = (a < b, a > b) if self.np_name == "maximum" else (a > b, a < b)
+        # NOTE: ties split the gradient evenly, and a loser gets 0 (not nan for an inf or nan
+        # gradient), as torch does
+        half = where(a == b, g / 2, g)
+        return where(a_loses, 0.0, half), where(b_loses, 0.0, half)
 
 
 class MinimumBackward0(MaximumBackward0):

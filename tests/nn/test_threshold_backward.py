@@ -78,3 +78,29 @@ def test_piecewise_block_non_finite_gradients(name, dtype):
         (g,) = lib.autograd.grad(PIECEWISE[name](lib, x), x, upstream)
         results.append(g)
     assert_same(*results)
+
+
+BOUNDED = {
+    "clamp": lambda lib, x, y: (lib.clamp(x, -1, 1),),
+    "clamp_tensors": lambda lib, x, y: (lib.clamp(x, y - 1, y + 1),),
+    "maximum": lambda lib, x, y: (lib.maximum(x, y),),
+    "minimum": lambda lib, x, y: (lib.minimum(x, y),),
+}
+
+
+@pytest.mark.parametrize("name", BOUNDED)
+def test_clamp_and_extremes_with_non_finite_values(name):
+    """Losers and clamped places get 0 even for inf or nan gradients; ties split; a nan input
+    passes the gradient to both operands, as in torch."""
+    results = []
+    for lib in (ember, torch):
+        x = lib.tensor([-4.0, 0.5, 4.0, float("nan"), 2.0, 1.0], requires_grad=True)
+        y = lib.tensor([0.0, 0.0, 0.0, 1.0, float("nan"), 1.0], requires_grad=True)
+        upstream = lib.tensor([float("inf"), 1.0, float("nan"), 3.0, 5.0, 7.0])
+        (out,) = BOUNDED[name](lib, x, y)
+        results.append(lib.autograd.grad(out, (x, y), upstream, allow_unused=True))
+    for ours, theirs in zip(*results):
+        if theirs is None:
+            assert ours is None
+        else:
+            assert_same(ours, theirs)

@@ -3,6 +3,8 @@ input and mask broadcast together, as in torch."""
 
 from __future__ import annotations
 
+import math
+
 from ember._backend import xp_of
 from ember._ops._op import Op
 from ember._ops.index import (
@@ -28,13 +30,44 @@ class WhereBackward0(Op):
         self.condition = condition
 
     def forward(self, x, y):
-        return self.xp.where(self.condition, x, y)
+        condition, xp = self.condition, self.xp
+        if condition.dtype == bool:  # NOTE: a gradient blocked by a mask takes this way
+            if _is_positive_zero(y):
+                return select_bits(xp, condition, x)
+            if _is_positive_zero(x):
+                return select_bits(xp, ~condition, y)
+        return xp.where(condition, x, y)
 
     def backward(self, g):
         c = _tensor_cls()._make(self.condition, g.device)
         zero = g.new_zeros(())
         return (where(c, g, zero) if self.needs_input_grad[0] else None,
                 where(c, zero, g) if self.needs_input_grad[1] else None)
+
+
+_UNSIGNED = {2: "uint16", 4: "uint32", 8: "uint64"}
+
+
+def select_bits(xp, mask, values):
+    """``where(mask, values, 0)`` for floats, bit for bit (inf, nan and -0.0 pass, blocked
+    places get +0.0), by AND-ing the bit patterns with all-ones or all-zeros words.
+    NOTE: NumPy's where (and any masked copy) is over ten times slower on an unpredictable mask;
+    this is branch-free, as fast as a product with the mask."""
+    bits = _UNSIGNED.get(values.dtype.itemsize)
+    if bits is None or values.dtype.kind not in "fV":
+        return xp.where(mask, values, 0).astype(values.dtype, copy=False)
+    keep = xp.asarray(mask).astype(bits)  # NOTE: asarray: a 0-d condition may be a scalar
+    xp.negative(keep, out=keep)  # 1 -> all ones (unsigned wrap-around), 0 -> 0
+    if keep.shape == values.shape:
+        keep &= values.view(bits)
+        return keep.view(values.dtype)
+    return xp.bitwise_and(keep, values.view(bits)).view(values.dtype)  # broadcasting
+
+
+def _is_positive_zero(value):
+    """A floating 0-d operand equal to +0.0 (where() may then select bits instead)."""
+    return (value.ndim == 0 and value.dtype.kind in "fV" and float(value) == 0.0
+            and math.copysign(1.0, float(value)) > 0)
 
 
 def where(condition, input=None, other=None, *, out=None):

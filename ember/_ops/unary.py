@@ -6,6 +6,7 @@ from ember._dtype import COMPLEX, FLOAT
 from ember._ops._elementwise import _inplace, _legacy_scalar_name, _reject, conj, out_same_dtype
 from ember._ops._op import Op
 from ember._ops.inplace import with_out
+from ember._ops.masked import select_bits
 from ember._ops.pointwise import pow
 
 # -- unary math -------------------------------------------------------------------------------
@@ -278,22 +279,6 @@ def threshold_grad(g, x, threshold):
     """The gradient of relu / threshold at x for upstream g, as torch's threshold_backward."""
     return ThresholdBackwardBackward0(threshold).apply(g, x)
 
-
-_UNSIGNED = {2: "uint16", 4: "uint32", 8: "uint64"}
-
-
-def select_bits(xp, mask, values):
-    """``where(mask, values, 0)`` for floats, bit for bit (inf, nan and -0.0 pass, blocked
-    places get +0.0), by AND-ing the bit patterns with all-ones or all-zeros words.
-    NOTE: NumPy's where (and any masked copy) is over ten times slower on an unpredictable mask;
-    this is branch-free, as fast as a product with the mask."""
-    bits = _UNSIGNED.get(values.dtype.itemsize)
-    if bits is None or values.dtype.kind not in "fV":
-        return xp.where(mask, values, 0).astype(values.dtype, copy=False)
-    keep = mask.astype(bits)
-    xp.negative(keep, out=keep)  # 1 -> all ones (unsigned wrap-around), 0 -> 0
-    keep &= values.view(bits)
-    return keep.view(values.dtype)
 
 
 def _unary(op_cls, doc, same_dtype=False):

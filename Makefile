@@ -18,7 +18,7 @@ $(VENV)/.test-installed: $(BIN)/python pyproject.toml
 	touch $@
 
 demo: $(VENV)/.demo-installed
-	$(BIN)/python examples/fit_polynomial.py
+	$(BIN)/python examples/train_digits.py
 
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check ember tests bench examples

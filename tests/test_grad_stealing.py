@@ -56,9 +56,9 @@ def test_unheld_gradients_are_taken_without_a_copy(monkeypatch):
     from ember.autograd import _accumulate
 
     copies = []
-    first_grad = _accumulate._first_grad
-    monkeypatch.setattr(_accumulate, "_first_grad",
-                        lambda *args: copies.append(args) or first_grad(*args))
+    copy_for = _accumulate._copy_for
+    monkeypatch.setattr(_accumulate, "_copy_for",
+                        lambda *args: copies.append(args) or copy_for(*args))
     layer = ember.nn.Linear(3, 2)
     layer(ember.ones(4, 3)).sum().backward()
     assert copies == []

@@ -30,6 +30,11 @@ class Node:
     materialize_grads = True  # outputs that got no gradient receive zeros
     _pre_hooks = None  # {output_nr: [hook, ...]} from Tensor.register_hook on non-leaf outputs
     _post_hooks = None
+    # An optional twin of ``backward`` on raw backend arrays, for the hottest primitives: a plain
+    # backward (no create_graph) needs no graph of its own, so the engine skips wrapping every
+    # gradient in a tensor and dispatching every formula through Op.apply. Same arguments and
+    # results as ``backward``, with arrays (or None) in place of tensors.
+    backward_arrays = None
 
     def name(self):
         return type(self).__name__
@@ -200,27 +205,45 @@ class Op(Node):
         (no reference cycle), anything else as a constant array."""
         if not self._recording:
             return
+        inputs, arrays = self._inputs, self._in_arrays
         entries = []
         for v in values:
-            for source, array in zip(self._inputs, self._in_arrays):
-                if array is v and isinstance(source, Tensor):
-                    entries.append(("input", source, source._version.value))
-                    break
-            else:
-                entries.append(("array", v, None))
+            entry = _NOTHING_SAVED
+            if v is not None:
+                entry = ("array", v, None)
+                for i, array in enumerate(arrays):
+                    if array is v:
+                        source = inputs[i]
+                        if isinstance(source, Tensor):
+                            entry = ("input", source, source._version.value)
+                            break
+            entries.append(entry)
         self._saved = entries
 
     @property
     def saved(self):
         """The saved values as tensors: inputs keep their history, outputs point back here."""
         if self._freed:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time (or directly access saved "
-                "tensors after they have already been freed). Saved intermediate values of the "
-                "graph are freed when you call .backward() or autograd.grad(). Specify "
-                "retain_graph=True if you need to backward through the graph a second time or if "
-                "you need to access saved tensors after calling backward.")
+            _raise_freed()
         return tuple([self._unpack(e) for e in self._saved])
+
+    @property
+    def saved_arrays(self):
+        """The saved values as raw arrays (for ``backward_arrays``), version-checked as ``saved``."""
+        if self._freed:
+            _raise_freed()
+        return tuple([self._unpack_array(e) for e in self._saved])
+
+    def _unpack_array(self, entry):
+        kind, value, version = entry
+        if kind == "array":
+            return value
+        if value._version.value != version:
+            _raise_modified(value, version, self)
+        dtype = self._compute_dtype
+        if kind == "input" and dtype is not None and value.dtype is not dtype:
+            return value._data.astype(dtype.np)
+        return value._data
 
     def _unpack(self, entry):
         kind, value, version = entry
@@ -284,8 +307,9 @@ class Op(Node):
                     out._view_version = out._version.value  # see Tensor.grad_fn
 
     def _mark_outputs(self, outs, raws):
-        self._saved = [self._mark_output(e, outs, raws) if e[0] == "array" else e
-                       for e in self._saved]
+        saved = self._saved
+        if any(e[0] == "array" and e[1] is not None for e in saved):
+            self._saved = [self._mark_output(e, outs, raws) for e in saved]
 
     def _mark_output(self, entry, outs, raws=()):
         if entry[0] == "array" and entry[1] is not None:
@@ -303,6 +327,9 @@ class Op(Node):
 
     def backward(self, *grads):
         raise RuntimeError(f"derivative for {self.name()} is not implemented")
+
+
+_NOTHING_SAVED = ("array", None, None)  # a None passed to save: a gradient that is not needed
 
 
 class _SavedOutput:
@@ -434,6 +461,15 @@ def _check_devices(tensors):
         raise RuntimeError(
             f"Expected all tensors to be on the same device, but found at least two devices, "
             f"{b} and {a}!")
+
+
+def _raise_freed():
+    raise RuntimeError(
+        "Trying to backward through the graph a second time (or directly access saved tensors "
+        "after they have already been freed). Saved intermediate values of the graph are freed "
+        "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+        "backward through the graph a second time or if you need to access saved tensors after "
+        "calling backward.")
 
 
 def _raise_modified(tensor, expected, owner):

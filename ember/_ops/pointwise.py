@@ -30,6 +30,8 @@ class AddBackward0(Op):
     def backward(self, g):
         return g, g if self.alpha == 1 else g * self.alpha
 
+    backward_arrays = backward
+
 
 class SubBackward0(Op):
     alpha = 1
@@ -43,6 +45,8 @@ class SubBackward0(Op):
 
     def backward(self, g):
         return g, -g if self.alpha == 1 else g * -self.alpha
+
+    backward_arrays = backward
 
 
 def _scaled(b, alpha):
@@ -91,6 +95,14 @@ class MulBackward0(Op):
         needs = self.needs_input_grad
         return g * conj(b) if needs[0] else None, g * conj(a) if needs[1] else None
 
+    def backward_arrays(self, g):
+        a, b = self.saved_arrays
+        edges = self._edges
+        if g.dtype.kind == "c":  # torch's complex convention: g times the conjugate
+            return (g * self.xp.conj(b) if edges[0] else None,
+                    g * self.xp.conj(a) if edges[1] else None)
+        return g * b if edges[0] else None, g * a if edges[1] else None
+
 
 class NegBackward0(Op):
     def forward(self, a):
@@ -102,6 +114,8 @@ class NegBackward0(Op):
 
     def backward(self, g):
         return -g
+
+    backward_arrays = backward
 
 
 class PowBackward0(Op):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as _numpy
+
 from ember import _dtype
 from ember._backend import xp_of
 from ember._dtype import BOOL, FLOAT, INT, can_cast
@@ -52,6 +54,26 @@ def _expand_grad(g, dims, keepdim, shape):
     return ExpandBackward0(shape).apply(g)
 
 
+def _expand_array(xp, g, dims, keepdim, shape):
+    # _expand_grad on a raw array: a read-only broadcast view, or, for one value spread over a
+    # small input, a filled array (cheaper to make than a view, and a leaf may keep it)
+    if g.size == 1 and xp is _numpy and math.prod(shape) <= _SMALL:
+        out = xp.empty(shape, g.dtype)
+        out.fill(g)
+        return out
+    if not keepdim and g.ndim:
+        kept = list(shape)
+        for d in dims:
+            kept[d] = 1
+        g = g.reshape(kept)
+    if g.shape == shape:
+        return g
+    return broadcast_view(xp.asarray(g), shape, xp)
+
+
+_SMALL = 4096  # elements: below this, filling memory costs less than building a strided view
+
+
 class _Reduction(Op):
     def __init__(self, dims, keepdim):
         self.dims, self.keepdim = dims, keepdim
@@ -67,6 +89,9 @@ class SumBackward0(_Reduction):
 
     def backward(self, g):
         return _expand_grad(g, self.dims, self.keepdim, self._input_meta[0][0])
+
+    def backward_arrays(self, g):
+        return _expand_array(self.xp, g, self.dims, self.keepdim, self._input_meta[0][0])
 
 
 class SumBackward1(SumBackward0):
@@ -87,6 +112,11 @@ class MeanBackward0(_Reduction):
 
     def backward(self, g):
         return _expand_grad(g, self.dims, self.keepdim, self._input_meta[0][0]) / self.count
+
+    def backward_arrays(self, g):
+        # NOTE: divide before broadcasting (one element, not all), as a view of the quotient
+        return _expand_array(self.xp, g / self.count, self.dims, self.keepdim,
+                             self._input_meta[0][0])
 
 
 class MeanBackward1(MeanBackward0):

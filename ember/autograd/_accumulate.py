@@ -32,25 +32,37 @@ class AccumulateGrad(Node):
     def __repr__(self):
         return f"<AccumulateGrad object at {id(self):#x}>"
 
-    def accumulate(self, grad, create_graph, owned=False):
-        """torch's rules: a fresh copy the first time (or, when nothing else holds ``grad``,
-        its memory, as torch steals a gradient nobody else uses); then in place, or out of place
-        (keeping the graph) under create_graph."""
+    def accumulate(self, grad, create_graph):
+        """Add the tensor ``grad`` into the leaf's ``.grad``: under create_graph, out of place
+        (keeping the graph; the first one a fresh copy), else as ``accumulate_array``."""
+        if not create_graph:
+            return self.accumulate_array(grad._data, owned=False)
         leaf = self._variable()
         if leaf is None:
             return  # the leaf is gone: nobody can read its gradient
+        leaf._grad = _first_grad(leaf, grad) if leaf._grad is None else leaf._grad + grad
+        self._after_accumulate(leaf)
+
+    def accumulate_array(self, array, owned):
+        """torch's rules for a plain backward: a fresh copy the first time (or, when nothing else
+        holds ``array``, its memory, as torch steals a gradient nobody else uses); then in
+        place."""
+        leaf = self._variable()
+        if leaf is None:
+            return
         old = leaf._grad
         if old is None:
-            if owned and leaf.device.type == "cpu" and _may_steal(grad._data, leaf._data):
-                leaf._grad = grad._make(grad._data, grad.device)
-            else:
-                leaf._grad = _first_grad(leaf, grad, create_graph)
-        elif create_graph:
-            leaf._grad = old + grad
+            if not (owned and leaf.device.type == "cpu" and _may_steal(array, leaf._data)):
+                array = _copy_for(leaf, array)
+            leaf._grad = leaf._make(array, leaf.device)
         else:
             data = old._data
-            data += grad._data  # NumPy and CuPy arrays both add in place
+            data += array  # NumPy and CuPy arrays both add in place
             old._version.value += 1
+        self._after_accumulate(leaf)
+
+    @staticmethod
+    def _after_accumulate(leaf):
         if leaf._post_acc_hooks:
             for hook in list(leaf._post_acc_hooks):
                 hook(leaf)
@@ -81,18 +93,24 @@ class CopyBackwards(Op):
 
 
 def _may_steal(array, leaf_array):
-    """Whether a gradient's array, referenced only by its tensor (no other tensor, no view of
-    it), can become the leaf's .grad without a copy: it must have the leaf's layout."""
-    # NOTE: 3 references: the tensor's _data, this argument and getrefcount's argument
-    return (sys.getrefcount(array) <= 3 and array.base is None
+    """Whether a gradient's array, which the engine alone holds, can become the leaf's .grad
+    without a copy: an array of its own (not a view, nor a NumPy scalar) with the leaf's
+    layout."""
+    return (array.__class__ is leaf_array.__class__ and array.base is None
             and array.strides == leaf_array.strides and array.flags.writeable)
 
 
-def _first_grad(leaf, grad, create_graph):
-    # NOTE: never alias the incoming gradient: the same tensor may reach several leaves, and
-    # later accumulation happens in place. The copy takes the leaf's memory layout, as torch's.
-    if create_graph and grad._requires_grad:
-        return CopyBackwards().apply(leaf.detach(), grad)
+def _copy_for(leaf, array):
+    # NOTE: a leaf's first gradient never aliases one the engine does not own: the same array
+    # may reach several leaves, and later accumulation happens in place. The copy takes the
+    # leaf's memory layout, as torch's.
     out = xp_of(leaf.device).empty_like(leaf._data)
-    out[...] = grad._data
-    return grad._make(out, grad.device)
+    out[...] = array
+    return out
+
+
+def _first_grad(leaf, grad):
+    # under create_graph: a copy_ into a fresh tensor with the leaf's layout, differentiable
+    if grad._requires_grad:
+        return CopyBackwards().apply(leaf.detach(), grad)
+    return grad._make(_copy_for(leaf, grad._data), grad.device)

@@ -8,11 +8,21 @@ import weakref
 from ember._ops._op import _RemovableHandle
 
 
+class _LeafHooks:
+    """Whether any leaf was ever given a hook: until then the engine skips looking for them."""
+
+    registered = False
+
+
+leaf_hooks = _LeafHooks()
+
+
 def register_tensor_hook(t, hook):
     """Tensor.register_hook: hook(grad) may return a replacement gradient."""
     if not t._requires_grad:
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
     if t.grad_fn is None:
+        leaf_hooks.registered = True
         if t._hooks is None:
             t._hooks = []
         t._hooks.append(hook)
@@ -29,6 +39,7 @@ def register_post_accumulate_hook(t, hook):
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
     if t.grad_fn is not None:
         raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    leaf_hooks.registered = True
     if t._post_acc_hooks is None:
         t._post_acc_hooks = []
     t._post_acc_hooks.append(hook)

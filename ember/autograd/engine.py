@@ -13,8 +13,13 @@ from __future__ import annotations
 import sys
 from heapq import heappop, heappush
 
+import numpy
+
 from ember._backend import xp_of
+from ember._device import device
+from ember._ops import _op
 from ember.autograd._accumulate import AccumulateGrad
+from ember.autograd._hooks import leaf_hooks as leaf_hooks_state
 from ember.autograd._ready_queue import _ReadyQueue
 from ember.autograd.anomaly_mode import check_nan
 from ember.autograd.anomaly_mode import state as anomaly_state
@@ -58,7 +63,8 @@ class _GraphTask:
         previous_mode = _grad_state.enabled
         _grad_state.enabled = self.create_graph
         try:
-            if inputs is None and not leaf_hooks:
+            if inputs is None and not leaf_hooks and not self.create_graph and not (
+                    anomaly_state.enabled):
                 self._run_lean(root_edges, root_grads, deps)
             else:
                 if inputs is not None:
@@ -69,42 +75,47 @@ class _GraphTask:
             _grad_state.enabled = previous_mode
 
     def _run_lean(self, root_edges, root_grads, deps):
-        """The common backward: no leaf hooks and no ``inputs=``. Nodes run highest sequence
-        number first, as in torch (so gradients are summed in torch's order); a leaf's gradient
-        is accumulated as soon as all of it has arrived. Written flat: it runs for every node."""
-        create_graph, free = self.create_graph, not self.retain_graph
-        buffers = {}
+        """The common backward: no create_graph, no leaf hooks, no ``inputs=``. Gradients flow
+        as raw arrays (nothing of this pass is differentiated again) and nodes run highest
+        sequence number first, as in torch (so gradients are summed in torch's order); a leaf's
+        gradient is accumulated as soon as all of it has arrived. Written flat: it runs for
+        every node."""
+        free, accumulate = not self.retain_graph, self.accumulate
+        buffers = {}  # node: its gradient so far (one output), or a list of them (several)
         heap = []  # (-sequence number, node)
-        pending = list(zip(root_edges, root_grads))  # (edge, gradient) to deliver
+        pending = [(e, g if g is None else g._data) for e, g in zip(root_edges, root_grads)]
         while True:
             for (child, nr), g in pending:
-                slots = buffers.get(child)
-                if slots is None:
-                    slots = buffers[child] = [None] * child._n_outputs
                 if g is not None:
-                    slots[nr] = g if slots[nr] is None else slots[nr] + g
+                    if child._n_outputs == 1:
+                        old = buffers.get(child)
+                        buffers[child] = g if old is None else old + g
+                    else:
+                        slots = buffers.get(child)
+                        if slots is None:
+                            slots = buffers[child] = [None] * child._n_outputs
+                        slots[nr] = g if slots[nr] is None else slots[nr] + g
                 left = deps[child] - 1
                 deps[child] = left
                 if not left:
                     if child.__class__ is AccumulateGrad:
-                        del buffers[child]
-                        grad = slots[0]
-                        if grad is not None and self.accumulate:
-                            # NOTE: who holds ``grad`` when only this loop does: slots, grad,
+                        grad = buffers.pop(child, None)
+                        if grad is not None and accumulate:
+                            # NOTE: who holds ``grad`` when only this loop does: grad and
                             # getrefcount's argument; and if it is the delivered one, also g
                             # and its pending tuple
-                            owned = not create_graph and (sys.getrefcount(grad) <= (
-                                5 if grad is g else 3))
-                            child.accumulate(grad, create_graph, owned)
+                            owned = sys.getrefcount(grad) <= (4 if grad is g else 2)
+                            child.accumulate_array(grad, owned)
                     else:
                         heappush(heap, (-child._seq, child))
             if not heap:
                 return
             node = heappop(heap)[1]
-            grads = buffers.pop(node)
-            if node._pre_hooks:
-                grads = _run_pre_hooks(node, grads)
-            pending = _run_node(node, grads, free)
+            if node._n_outputs == 1:
+                grads = [buffers.pop(node, None)]
+            else:
+                grads = buffers.pop(node, None) or [None] * node._n_outputs
+            pending = _run_node_arrays(node, grads, free)
 
     def _run_ordered(self, root_edges, root_grads, deps):
         """Every node, leaves included, from one ready queue in torch's exact order (leaf hooks
@@ -170,17 +181,54 @@ def _run_node(node, grads, free, needed=None):
     return out
 
 
+def _run_node_arrays(node, grads, free):
+    """_run_node on raw arrays: the node's ``backward_arrays`` when it has one (and no hooks),
+    else its tensor ``backward`` on wrapped arrays."""
+    if node.backward_arrays is not None and not node._pre_hooks and not node._post_hooks and (
+            len(grads) == 1 or all(g is not None for g in grads)):
+        if grads[0] is None and len(grads) == 1:
+            results = (None,) * len(node._edges)  # nothing flows: children just count down
+        else:
+            results = node.backward_arrays(*grads)
+            if results.__class__ is not tuple:
+                results = (results,)
+    else:
+        wrapped = [None if g is None else _wrap_array(g) for g in grads]
+        if node._pre_hooks:
+            wrapped = _run_pre_hooks(node, wrapped)
+        results = [None if r is None else r._data for r in _call(node, wrapped)]
+    if free and node._saved:
+        node._saved, node._freed = (), True
+    out = []
+    meta = node._input_meta
+    for i, edge in enumerate(node._edges):
+        if edge:
+            g = results[i]
+            if g is not None:
+                shape, dtype = meta[i]
+                if g.shape != shape or (g.dtype is not dtype.np and g.dtype != dtype.np):
+                    g = _fit(node, i, _wrap_array(g))._data
+            out.append((edge, g))
+    return out
+
+
+def _wrap_array(array):
+    make = _op.Tensor._make
+    if array.__class__ is numpy.ndarray:
+        return make(array)
+    if isinstance(array, numpy.generic):
+        return make(numpy.asarray(array))  # NumPy gives scalars for 0-d results
+    return make(array, device("cuda", array.device.id))
+
+
 def _count_dependencies(root_edges):
     """For every node reachable from the roots, the number of edges that lead into it; also
     whether any reached leaf has hooks (they must fire in torch's exact order)."""
     deps = {}
-    stack = []
     for node, _ in root_edges:
-        if node not in deps:
-            stack.append(node)
         deps[node] = deps.get(node, 0) + 1
+    stack = list(deps)
     seen = set(stack)
-    leaf_hooks = any(n.__class__ is AccumulateGrad and _has_leaf_hooks(n) for n in stack)
     while stack:
         for edge in stack.pop()._edges:
             if edge:
@@ -192,8 +240,8 @@ def _count_dependencies(root_edges):
                     seen.add(child)
                     if child._edges:
                         stack.append(child)
-                    elif child.__class__ is AccumulateGrad and not leaf_hooks:
-                        leaf_hooks = _has_leaf_hooks(child)
+    leaf_hooks = leaf_hooks_state.registered and any(
+        n.__class__ is AccumulateGrad and _has_leaf_hooks(n) for n in deps)
     return deps, seen, leaf_hooks
 
 
@@ -322,8 +370,9 @@ def run_backward(roots, grads, retain_graph, create_graph, inputs=None, accumula
 
 
 def _root_edge(t, index):
-    if t.grad_fn is not None:
-        return t.grad_fn, t._output_nr
+    node = t.grad_fn
+    if node is not None:
+        return node, t._output_nr
     if not t._requires_grad:
         raise RuntimeError(f"element {index} of tensors does not require grad and does not have "
                            "a grad_fn")

@@ -12,15 +12,9 @@ from __future__ import annotations
 import functools
 
 from ember._dtype import FLOAT
-from ember._ops._op import Node, _edge, _raise_modified, _SavedOutput, _sequence
+from ember._ops._op import Node, _edge, _raise_freed, _raise_modified, _SavedOutput, _sequence
 from ember.autograd.grad_mode import no_grad
 from ember.autograd.grad_mode import state as _grad_state
-
-_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
-          "after they have already been freed). Saved intermediate values of the graph are freed "
-          "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
-          "backward through the graph a second time or if you need to access saved tensors after "
-          "calling backward.")
 
 
 def _tensor_cls():
@@ -73,7 +67,7 @@ class BackwardCFunction(FunctionCtx, Node):
     @property
     def saved_tensors(self):
         if self._freed:
-            raise RuntimeError(_FREED)
+            _raise_freed()
         return tuple(self._unpack(e) for e in self._saved)
 
     saved_variables = saved_tensors

@@ -229,7 +229,7 @@ class Op(Node):
 
     @property
     def saved_arrays(self):
-        """The saved values as raw arrays (for ``backward_arrays``), version-checked as ``saved``."""
+        """The saved values as raw arrays (for backward_arrays), version-checked as ``saved``."""
         if self._freed:
             _raise_freed()
         return tuple([self._unpack_array(e) for e in self._saved])

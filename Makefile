@@ -1,9 +1,11 @@
-# Two targets for a new user: `make demo` and `make test`. Each builds .venv on its own.
+# Targets for a new user: `make demo`, `make test` and `make bench`. Each builds .venv on its own.
+# `make bench BENCH_ARGS="--quick -k matmul"` passes options to bench/run_all.py.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+BENCH_ARGS ?=
 
-.PHONY: demo test
+.PHONY: demo test bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,3 +25,6 @@ demo: $(VENV)/.demo-installed
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check ember tests bench examples
 	$(BIN)/python -m pytest -n 2 tests
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)

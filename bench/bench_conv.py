@@ -62,10 +62,16 @@ def quiet_time(step):
     return median_time(step, repeat=7, budget=1.5)
 
 
+def workloads():
+    """(name, make, target, unit, timer) for each case, as compare() takes them."""
+    for name, make, target in cases():
+        yield name, make, target, "ms", quiet_time
+
+
 def main():
     print_header()
-    for name, make, target in cases():
-        compare(name, make, target, unit="ms", timer=quiet_time)
+    for workload in workloads():
+        compare(*workload)
 
 
 if __name__ == "__main__":

@@ -13,15 +13,30 @@ import torch
 
 import ember
 
+# set by run_all.py --quick: fewer and shorter rounds, for a smoke test rather than a measurement
+QUICK = False
+# every row that compare() or record() printed, in order, for run_all.py to gather
+ROWS: list[dict] = []
+MATMUL_SIZES = (1024, 2048)
+SCALES = {"us": 1e6, "ms": 1e3, "MB": 1e-6}
+
+
+def matmul_name(n):
+    """The workload name of an n x n float32 matmul (run_all.py adds GFLOP/s to these rows)."""
+    return f"{n}x{n} float32 matmul"
+
 
 def median_time(fn, repeat=7, budget=0.2):
     """Median seconds per call over ``repeat`` rounds of a loop sized to ~budget/repeat seconds."""
+    if QUICK:
+        repeat, budget = min(repeat, 3), budget / 20
     fn()
-    n, start = 1, time.perf_counter()
+    n, start = 0, time.perf_counter()
     while time.perf_counter() - start < 0.01:
         fn()
         n += 1
-    loops = max(1, int(n * budget / repeat / 0.01))
+    # sized from the calls' real duration: a call longer than 10 ms must not count as 10 ms
+    loops = max(1, int(budget / repeat * n / (time.perf_counter() - start)))
     rounds = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -34,8 +49,7 @@ def median_time(fn, repeat=7, budget=0.2):
 def cases():
     rng = np.random.default_rng(0)
     a44, b44 = rng.standard_normal((4, 4), np.float32), rng.standard_normal((4, 4), np.float32)
-    big_a = rng.standard_normal((1024, 1024), np.float32)
-    big_b = rng.standard_normal((1024, 1024), np.float32)
+    big = {n: rng.standard_normal((2, n, n), np.float32) for n in MATMUL_SIZES}
 
     def add(lib, grad):
         a = lib.tensor(a44, requires_grad=grad)
@@ -52,38 +66,56 @@ def cases():
 
         return step
 
-    def matmul(lib):
-        a, b = lib.tensor(big_a), lib.tensor(big_b)
-        return lambda: a @ b
+    def matmul(n):
+        def make(lib):
+            a, b = lib.tensor(big[n][0]), lib.tensor(big[n][1])
+            return lambda: a @ b
+
+        return make
 
     yield "a + b, 4x4 float32, no grad", lambda lib: add(lib, False), 1.0
     yield "a + b, 4x4 float32, requires_grad", lambda lib: add(lib, True), 1.5
     yield "(a * b + a).sum().backward(), 4x4", fwd_bwd, 0.5
-    yield "1024x1024 float32 matmul", matmul, 1.05
+    yield matmul_name(1024), matmul(1024), 1.05
+    yield matmul_name(2048), matmul(2048), None
 
 
 def print_header():
     print(f"{'case':45s} {'ember':>11s} {'torch':>11s} {'ratio':>7s} {'target':>7s}")
 
 
+def workloads():
+    """(name, make, target, unit, timer) for each case, as compare() takes them."""
+    for name, make, target in cases():
+        yield name, make, target, "us", median_time
+
+
 def compare(name, make, target, unit="us", timer=median_time):
     """Time ``make(torch)`` then ``make(ember)`` (each returns the callable to time) in this
-    process with ``timer``; print one table row and return the ratio Ember/torch."""
+    process with ``timer``; print one table row, record it in ROWS and return the ratio
+    Ember/torch."""
     t_torch = timer(make(torch))
     t_ember = timer(make(ember))
-    ratio = t_ember / t_torch
-    scale = {"us": 1e6, "ms": 1e3}[unit]
+    return record(name, t_ember, t_torch, target, unit)
+
+
+def record(name, ember_value, torch_value, target, unit):
+    """Print one table row and append it to ROWS; values are in seconds (bytes for "MB")."""
+    ratio = ember_value / torch_value
+    scale = SCALES[unit]
     flag = "" if target is None or ratio <= target else "  (above target)"
     shown = "      -" if target is None else f"{target:7.2f}"
-    print(f"{name:45s} {t_ember * scale:9.2f}{unit} {t_torch * scale:9.2f}{unit} {ratio:7.2f} "
-          f"{shown}{flag}")
+    print(f"{name:45s} {ember_value * scale:9.2f}{unit} {torch_value * scale:9.2f}{unit} "
+          f"{ratio:7.2f} {shown}{flag}")
+    ROWS.append({"workload": name, "ember": ember_value, "torch": torch_value, "ratio": ratio,
+                 "target": target, "unit": unit})
     return ratio
 
 
 def main():
     print_header()
-    for name, make, target in cases():
-        compare(name, make, target)
+    for workload in workloads():
+        compare(*workload)
 
 
 if __name__ == "__main__":

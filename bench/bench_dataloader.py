@@ -10,8 +10,10 @@ Run: python bench/bench_dataloader.py
 
 from __future__ import annotations
 
+import functools
 import time
 
+import bench_core
 import numpy as np
 import torch
 
@@ -56,6 +58,38 @@ def epoch_times(lib, busy, num_workers):
         whole, steady = min(whole, end - start), min(steady, end - first)
     assert count == SAMPLES // BATCH_SIZE
     return whole, steady
+
+
+def one_epoch(lib, busy, num_workers):
+    """A callable running one shuffled epoch, worker start-up included (for compare())."""
+    loader = lib.utils.data.DataLoader(SlowDataset(busy), batch_size=BATCH_SIZE, shuffle=True,
+                                       num_workers=num_workers)
+
+    def epoch():
+        count = sum(1 for _ in loader)
+        if count != SAMPLES // BATCH_SIZE:
+            raise RuntimeError(f"{count} batches, expected {SAMPLES // BATCH_SIZE}")
+
+    return epoch
+
+
+def best_time(fn):
+    """Best wall time of REPEATS calls (one call when bench_core.QUICK)."""
+    best = float("inf")
+    for _ in range(1 if bench_core.QUICK else REPEATS):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def workloads():
+    """(name, make, target, unit, timer) per epoch kind, as bench_core.compare() takes them."""
+    for busy in (False, True):
+        for workers in (0, 2):
+            name = f"DataLoader epoch, 1 ms {'busy' if busy else 'sleep'}/item, workers={workers}"
+            make = functools.partial(one_epoch, busy=busy, num_workers=workers)
+            yield name, make, None, "ms", best_time
 
 
 def main():

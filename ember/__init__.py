@@ -164,5 +164,26 @@ from ember.serialization import load, save  # noqa: E402 - torch.save / torch.lo
 from ember import optim  # noqa: E402 - optimizers and schedulers, built on nn
 from ember import utils  # noqa: E402 - torch.utils.data, on the namespace above
 from ember import random  # noqa: E402 - torch.random: the generator, seeding, fork_rng
+from math import e, inf, nan, pi  # noqa: E402 - torch's constants are these Python floats
+from ember._finfo import finfo, iinfo  # noqa: E402
+from ember._ops.cdist import cdist  # noqa: E402
+from ember._settings import (  # noqa: E402 - torch's process-wide switches and layout objects
+    are_deterministic_algorithms_enabled,
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    get_float32_matmul_precision,
+    get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    layout,
+    memory_format,
+    preserve_format,
+    set_float32_matmul_precision,
+    set_num_threads,
+    strided,
+    use_deterministic_algorithms,
+)
+from ember import backends, testing, version  # noqa: E402 - torch.backends, .testing, .version
+from ember.autograd import functional as _autograd_functional  # noqa: E402,F401 - torch's attribute
 # NOTE: last: star imports above also carry the helper named conj that backward formulas use
 from ember._ops.complex import conj  # noqa: E402

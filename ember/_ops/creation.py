@@ -158,12 +158,59 @@ def tensor_from_pickle(array, device, requires_grad):
 # -- factories -----------------------------------------------------------------------------------
 
 
-def _factory(fill, size, dtype, device, requires_grad):
-    shape = parse_shape(size)
+class _NoSize:
+    """The default of a factory's ``size=`` keyword: no size given by keyword."""
+
+    def __repr__(self):
+        return "<no size>"
+
+
+NO_SIZE = _NoSize()
+
+
+def size_arg(name, args, size=NO_SIZE):
+    """A factory's shape from torch's forms f(2, 3), f((2, 3)), f([2, 3]), f(Size) and
+    f(size=(2, 3)), with torch's TypeErrors for no size, for both forms at once, and for a size
+    that is not a sequence of ints (torch.zeros / ones / empty / rand / randn)."""
+    if size is not NO_SIZE:
+        if args:
+            raise TypeError(f"{name}() got multiple values for argument 'size'")
+        return shape_of((check_size_sequence(name, size, "'size'"),))
+    if not args:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
+    if len(args) == 1:
+        first = args[0]
+        if isinstance(first, (tuple, list)):
+            check_size_sequence(name, first, "'size' (position 1)")
+        elif isinstance(first, builtins.bool):
+            raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, "
+                            "not bool")
+    return shape_of(args)
+
+
+def shape_of(args):
+    """parse_shape's tuple of ints, with torch's RuntimeError for a negative size."""
+    shape = parse_shape(args)
     for s in shape:
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
                                f"{list(shape)}")
+    return shape
+
+
+def check_size_sequence(name, size, where):
+    """torch's TypeError for a size argument that is not a tuple or list of ints."""
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"{name}(): argument {where} must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    for pos, item in enumerate(size):
+        if isinstance(item, builtins.bool):
+            raise TypeError(f"{name}(): argument {where} must be tuple of ints, but found "
+                            f"element of type bool at pos {pos}")
+    return size
+
+
+def _factory(fill, shape, dtype, device, requires_grad):
     dtype = to_dtype(dtype) or _dtype.get_default_dtype()
     device = to_device(device)
     xp = xp_of(device)
@@ -174,31 +221,33 @@ def _factory(fill, size, dtype, device, requires_grad):
     return t
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
-          pin_memory=False, memory_format=None):
-    """An uninitialised tensor (here zero-filled, so results are reproducible) (torch.empty)."""
-    return _factory(0, size, dtype, device, requires_grad)
+def empty(*args, size=NO_SIZE, dtype=None, device=None, requires_grad=False, out=None,
+          layout=None, pin_memory=False, memory_format=None):
+    """An uninitialised tensor (here zero-filled, so results are reproducible) (torch.empty);
+    the size as torch takes it: empty(2, 3), empty((2, 3)) or empty(size=(2, 3))."""
+    shape = size_arg("empty", args, size)
+    return _factory(0, shape, dtype, device, requires_grad)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    """A tensor of zeros (torch.zeros)."""
-    return _factory(0, size, dtype, device, requires_grad)
+def zeros(*args, size=NO_SIZE, dtype=None, device=None, requires_grad=False, out=None,
+          layout=None):
+    """A tensor of zeros (torch.zeros); zeros(2, 3), zeros((2, 3)) or zeros(size=(2, 3))."""
+    return _factory(0, size_arg("zeros", args, size), dtype, device, requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    """A tensor of ones (torch.ones)."""
-    return _factory(1, size, dtype, device, requires_grad)
+def ones(*args, size=NO_SIZE, dtype=None, device=None, requires_grad=False, out=None,
+         layout=None):
+    """A tensor of ones (torch.ones); ones(2, 3), ones((2, 3)) or ones(size=(2, 3))."""
+    return _factory(1, size_arg("ones", args, size), dtype, device, requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None,
          layout=None):
     """A tensor filled with ``fill_value``; dtype inferred from it as torch does (torch.full)."""
-    if not isinstance(size, (tuple, list)):
-        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
-                        f"{type(size).__name__}")
+    check_size_sequence("full", size, "'size' (position 1)")
     if dtype is None:
         dtype = _infer_dtype(fill_value)
-    return _factory(fill_value, size, dtype, device, requires_grad)
+    return _factory(fill_value, shape_of((size,)), dtype, device, requires_grad)
 
 
 def _like(fn, input, dtype, device, requires_grad, *args):

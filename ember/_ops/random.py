@@ -11,9 +11,16 @@ from ember._device import to_device
 from ember._dtype import FLOAT, to_dtype
 from ember._ops._elementwise import _reject
 from ember._ops._op import Op
-from ember._ops.creation import _finish, zeros_like
+from ember._ops.creation import (
+    NO_SIZE,
+    _finish,
+    _scalar_name,
+    check_size_sequence,
+    shape_of,
+    size_arg,
+    zeros_like,
+)
 from ember._ops.inplace import inplace_update
-from ember._ops.shape import parse_shape
 
 
 class Generator(_random.Generator):
@@ -71,23 +78,27 @@ def set_rng_state(new_state):
 def _float_dtype(dtype, what):
     dtype = to_dtype(dtype) or _dtype.get_default_dtype()
     if dtype.category < FLOAT:
-        raise RuntimeError(f"\"{what}\" not implemented for '{dtype.name}'")
+        raise NotImplementedError(f"\"{what}\" not implemented for '{_scalar_name(dtype)}'")
     return dtype
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
-         layout=None, pin_memory=False):
-    """Uniform samples on [0, 1) (torch.rand), torch's numbers for the same seed."""
+def rand(*args, size=NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False,
+         out=None, layout=None, pin_memory=False):
+    """Uniform samples on [0, 1) (torch.rand), torch's numbers for the same seed; the size as
+    rand(2, 3), rand((2, 3)) or rand(size=(2, 3))."""
+    shape = size_arg("rand", args, size)
     dtype = _float_dtype(dtype, "check_uniform_bounds")
-    array = _gen(generator).uniform(parse_shape(size), dtype.np)
+    array = _gen(generator).uniform(shape, dtype.np)
     return _finish(array, device, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
-          layout=None, pin_memory=False):
-    """Standard normal samples (torch.randn), torch's numbers for the same seed."""
+def randn(*args, size=NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False,
+          out=None, layout=None, pin_memory=False):
+    """Standard normal samples (torch.randn), torch's numbers for the same seed; the size as
+    randn(2, 3), randn((2, 3)) or randn(size=(2, 3))."""
+    shape = size_arg("randn", args, size)
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    array = _gen(generator).normal(parse_shape(size), dtype.np)
+    array = _gen(generator).normal(shape, dtype.np)
     return _finish(array, device, requires_grad)
 
 
@@ -97,15 +108,19 @@ def randint(low=None, high=None, size=None, *, generator=None, dtype=None, devic
     torch's forms: randint(high, size) and randint(low, high, size), positional or by keyword."""
     if size is None:
         low, high, size = 0, low, high
-    if low is None:
-        low = 0
-    if high is None:
+    elif high is None:
         low, high = 0, low
+    if high is None:
+        raise TypeError("randint() missing 1 required positional arguments: \"high\"")
+    if size is None:
+        raise TypeError("randint() missing 1 required positional arguments: \"size\"")
+    shape = shape_of((check_size_sequence("randint", size, "'size'"),))
+    low = 0 if low is None else low
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
                            f"to={high}")
     dtype = to_dtype(dtype) or _dtype.int64
-    array = _gen(generator).random_int(parse_shape(size), dtype.np, int(low), int(high))
+    array = _gen(generator).random_int(shape, dtype.np, int(low), int(high))
     return _finish(array, device, requires_grad)
 
 
@@ -125,6 +140,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
     gen = _gen(generator)
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        if size is not None:  # torch has no (Tensor, ..., size) overload
+            raise TypeError("normal() received an invalid combination of arguments: size is "
+                            "given only with float mean and std")
         if isinstance(std, Tensor) and bool((std < 0).any()):
             raise RuntimeError("normal expects all elements of std >= 0.0")
         like = mean if isinstance(mean, Tensor) else std
@@ -138,7 +156,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     if size is None:
         raise TypeError("normal() missing required argument 'size' when mean and std are floats")
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    array = gen.normal(parse_shape((size,)), dtype.np, mean, std)
+    shape = shape_of((check_size_sequence("normal", size, "'size'"),))
+    array = gen.normal(shape, dtype.np, mean, std)
     return _finish(array, device, requires_grad)
 
 

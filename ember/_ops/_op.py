@@ -33,7 +33,9 @@ class Node:
     # An optional twin of ``backward`` on raw backend arrays, for the hottest primitives: a plain
     # backward (no create_graph) needs no graph of its own, so the engine skips wrapping every
     # gradient in a tensor and dispatching every formula through Op.apply. Same arguments and
-    # results as ``backward``, with arrays (or None) in place of tensors.
+    # results as ``backward``, with arrays in place of tensors (and None for an output that got
+    # no gradient: nothing is materialized). It returns NotImplemented for cases it leaves to
+    # ``backward`` (half precision, where tensor arithmetic rounds differently from NumPy's).
     backward_arrays = None
 
     def name(self):
@@ -344,6 +346,19 @@ class _SavedOutput:
     def retarget(self, tensor):
         """After an in-place op took this output's history, follow the tensor that now holds it."""
         self._data, self._version = tensor._data, tensor._version
+
+
+def run_forward(op, xp, *arrays):
+    """``op``'s forward on raw arrays, recording nothing: what ``op.apply`` computes, for
+    ``backward_arrays`` formulas made of other ops."""
+    op.xp, op._recording, op._compute_dtype = xp, False, None
+    return op.forward(*arrays)
+
+
+def is_half(array):
+    """A 2-byte float array (float16, bfloat16): tensor ops compute these in float32 and round
+    once, where NumPy's own arithmetic may not."""
+    return array.dtype.itemsize == 2 and array.dtype.kind in "fV"
 
 
 def _round_opmath(out, dtype):

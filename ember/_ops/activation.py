@@ -13,7 +13,8 @@ import numpy
 from ember._dtype import bfloat16 as _bfloat16
 from ember._ops import _special_math, linalg
 from ember._ops._elementwise import _reject, conj
-from ember._ops._op import Op
+from ember._ops._op import Op, is_half, run_forward
+from ember._ops.masked import select_bits
 from ember._ops.pointwise import where
 from ember._ops.reduce import SumBackward1
 from ember._ops.shape import TransposeBackward0
@@ -77,6 +78,12 @@ class SoftmaxBackward0(Op):
         (y,) = self.saved
         return y * (g - (g * y).sum(self.dim, keepdim=True))
 
+    def backward_arrays(self, g):
+        if is_half(g):
+            return NotImplemented
+        (y,) = self.saved_arrays
+        return y * (g - (g * y).sum(self.dim, keepdims=True))
+
 
 class LogSoftmaxBackward0(SoftmaxBackward0):
     """x - max - log(sum(exp(x - max))) along ``dim``: exact where softmax underflows."""
@@ -89,6 +96,12 @@ class LogSoftmaxBackward0(SoftmaxBackward0):
     def backward(self, g):
         (y,) = self.saved
         return g - y.exp() * g.sum(self.dim, keepdim=True)
+
+    def backward_arrays(self, g):
+        if is_half(g):
+            return NotImplemented
+        (y,) = self.saved_arrays
+        return g - self.xp.exp(y) * g.sum(self.dim, keepdims=True)
 
 
 # -- activations with closed-form gradients ---------------------------------------------------
@@ -283,6 +296,10 @@ class ThresholdBackward0(_Piecewise):
         (x,) = self.saved
         return threshold_grad(g, x, self.threshold)
 
+    def backward_arrays(self, g):
+        (x,) = self.saved_arrays
+        return select_bits(self.xp, x > self.threshold, g)  # threshold_grad, on arrays
+
 
 # -- linear -----------------------------------------------------------------------------------
 
@@ -308,23 +325,36 @@ class AddmmBackward0(Op):
         x, w = self.saved
         if x.dtype.is_complex:
             x, w = conj(x), conj(w)  # conjugate Wirtinger derivatives, as torch
-        needs = self.needs_input_grad
         # NOTE: the shapes are known to fit: the ops are applied directly, without the argument
         # checks of matmul, mT and sum (this runs for every linear layer on every step)
-        grad_x = linalg.MmBackward0().apply(g, w) if needs[0] else None
+        return self._gradients(g, x, w, lambda op, *args: op.apply(*args),
+                               lambda t: TransposeBackward0((1, 0)).apply(t))
+
+    def backward_arrays(self, g):
+        x, w = self.saved_arrays
+        if g.dtype.kind == "c":
+            x, w = self.xp.conj(x), self.xp.conj(w)
+        return self._gradients(g, x, w, lambda op, *args: run_forward(op, self.xp, *args),
+                               lambda a: a.T)
+
+    def _gradients(self, g, x, w, run, transpose):
+        # the same formulas for tensors and arrays: ``run`` applies an op, ``transpose`` a 2-D T
+        needs = self._edges
+        grad_x = run(linalg.MmBackward0(), g, w) if needs[0] else None
         grad_w = None
-        ndim = g._data.ndim
+        ndim = g.ndim
         if needs[1]:
-            if ndim == 2:
-                grad_w = linalg.MmBackward0().apply(TransposeBackward0((1, 0)).apply(g), x)
+            if ndim != 2:  # the batch dims flattened: one product for the whole batch
+                g2, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
             else:
-                grad_w = g.reshape(-1, g.shape[-1]).mT @ x.reshape(-1, x.shape[-1])
+                g2 = g
+            grad_w = run(linalg.MmBackward0(), transpose(g2), x)
         if len(needs) == 2:
             return grad_x, grad_w
         grad_b = g
         if needs[2] and ndim > 1 and len(self._input_meta[2][0]) == 1:
             # a vector bias: g summed over the batch dims
-            grad_b = SumBackward1(tuple(range(ndim - 1)), False).apply(g)
+            grad_b = run(SumBackward1(tuple(range(ndim - 1)), False), g)
         return grad_x, grad_w, grad_b  # any other bias shape: the engine sums g to it
 
 

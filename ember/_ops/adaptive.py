@@ -73,9 +73,10 @@ class _AdaptiveMaxPool(_MaxPool):
         self.indices = index.reshape(lead + self.out_size)
         return values.reshape(lead + self.out_size), self.indices
 
-    def backward(self, g, g_indices):
+    def _scatter(self):
+        # adaptive windows may overlap: duplicates are summed
         name = self.name().replace("Backward0", "BackwardBackward0")
-        return IndexScatter(self.indices, self.in_size, name).apply(g)
+        return IndexScatter(self.indices, self.in_size, name)
 
 
 class AdaptiveMaxPool2DBackward0(_AdaptiveMaxPool):

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import warnings
 
-from ember._ops._op import Op, _legacy_type_name
+from ember._ops._op import Op, _legacy_type_name, run_forward
 from ember._ops.im2col import KERNELS, Geometry, columns
+from ember._ops.reduce import sum_array
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
@@ -53,18 +54,29 @@ class ConvolutionBackward0(Op):
     def backward(self, g):
         a, b, *cols = self.saved
         need = self.needs_input_grad
-        ga, gb = self._gradients(a, b, g, need[0], need[1], cols[0]._data if cols else None)
+        ga, gb = self._gradients(a, b, g, need[0], need[1], cols[0]._data if cols else None,
+                                 lambda op, p, q: op.apply(p, q))
         gbias = None
         if len(need) > 2 and need[2]:
             gbias = g.sum((0, *range(2, g.ndim)))
         return ga, gb, gbias
 
-    def _gradients(self, a, b, g, need_a, need_b, cols):
+    def backward_arrays(self, g):
+        a, b, *cols = self.saved_arrays
+        need = self._edges
+        ga, gb = self._gradients(a, b, g, need[0], need[1], cols[0] if cols else None,
+                                 lambda op, p, q: run_forward(op, self.xp, p, q))
+        gbias = None
+        if len(need) > 2 and need[2]:
+            gbias = sum_array(g, (0, *range(2, g.ndim)))
+        return ga, gb, gbias
+
+    def _gradients(self, a, b, g, need_a, need_b, cols, apply):
         # each map's derivatives are the other two maps (see the module docstring)
         kind, geo = self.kind, self.geo
 
         def run(k, p, q, cols=None):
-            return ConvolutionBackwardBackward0(k, geo, cols).apply(p, q)
+            return apply(ConvolutionBackwardBackward0(k, geo, cols), p, q)
 
         if kind == "conv":  # a = x, b = w
             return (run("input", g, b) if need_a else None,

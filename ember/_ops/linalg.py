@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ember._dtype import bfloat16 as _bfloat16
 from ember._ops._elementwise import conj
-from ember._ops._op import Op, _legacy_type_name
+from ember._ops._op import Op, _legacy_type_name, run_forward
 from ember._ops.inplace import out_exact
 
 _BFLOAT16 = _bfloat16.np  # NOTE: dtype.name is a slow property; compare dtypes instead
@@ -48,6 +48,16 @@ class MmBackward0(Op):
             else:
                 gb = a.mT @ g
         return ga, gb
+
+    def backward_arrays(self, g):
+        a, b = self.saved_arrays
+        if a.ndim != 2 or b.ndim != 2:
+            return NotImplemented  # matrix-vector and batched products: the tensor formulas
+        if g.dtype.kind == "c":
+            a, b = self.xp.conj(a), self.xp.conj(b)
+        edges = self._edges
+        return (run_forward(MmBackward0(), self.xp, g, b.T) if edges[0] else None,
+                run_forward(MmBackward0(), self.xp, a.T, g) if edges[1] else None)
 
 
 class DotBackward0(MmBackward0):

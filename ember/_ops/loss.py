@@ -142,16 +142,25 @@ class NllLossBackward0(Op):
         return xp.asarray(out / total if self.reduction == "mean" else out, dtype=dtype)
 
     def backward(self, g):
+        coef = _tensor_cls()._make(self._coefficients(), g.device)
+        if self.reduction == "none" and g.ndim:
+            g = g.unsqueeze(1)
+        return g * coef, None, None
+
+    def backward_arrays(self, g):
+        if self.reduction == "none" and g.ndim:
+            g = g[:, None]
+        return g * self._coefficients(), None, None
+
+    def _coefficients(self):
+        # d loss / d input: -weight (/ total weight) at each target, zero elsewhere
         xp = self.xp
         coef = xp.zeros(self.shape2d, self.scale.dtype)
         if self.rows is not None:
             coef[self.rows, self.index] = -self.scale
         else:
             xp.put_along_axis(coef, self.index, -self.scale[:, None], 1)
-        coef = _tensor_cls()._make(coef.reshape(self._input_meta[0][0]), g.device)
-        if self.reduction == "none" and g.ndim:
-            g = g.unsqueeze(1)
-        return g * coef, None, None
+        return coef.reshape(self._input_meta[0][0])
 
 
 class NllLoss2DBackward0(NllLossBackward0):

@@ -11,7 +11,7 @@ import operator
 
 from ember._dtype import BOOL, COMPLEX, FLOAT
 from ember._ops._elementwise import _inplace, _is_tensor, _reject, _requires, conj, out_same_dtype
-from ember._ops._op import Op, plain_binary, plain_pair, result_type
+from ember._ops._op import Op, is_half, plain_binary, plain_pair, result_type
 from ember._ops.inplace import with_out
 
 # -- arithmetic -------------------------------------------------------------------------------
@@ -30,7 +30,8 @@ class AddBackward0(Op):
     def backward(self, g):
         return g, g if self.alpha == 1 else g * self.alpha
 
-    backward_arrays = backward
+    def backward_arrays(self, g):
+        return (g, g) if self.alpha == 1 else NotImplemented
 
 
 class SubBackward0(Op):
@@ -46,7 +47,8 @@ class SubBackward0(Op):
     def backward(self, g):
         return g, -g if self.alpha == 1 else g * -self.alpha
 
-    backward_arrays = backward
+    def backward_arrays(self, g):
+        return (g, -g) if self.alpha == 1 else NotImplemented
 
 
 def _scaled(b, alpha):
@@ -96,6 +98,8 @@ class MulBackward0(Op):
         return g * conj(b) if needs[0] else None, g * conj(a) if needs[1] else None
 
     def backward_arrays(self, g):
+        if is_half(g):
+            return NotImplemented
         a, b = self.saved_arrays
         edges = self._edges
         if g.dtype.kind == "c":  # torch's complex convention: g times the conjugate

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 
-from ember._ops._op import Op
+from ember._ops._op import Op, run_forward
 from ember._ops.im2col import Geometry, in_slices, spread, windows
 
 __all__ = ["avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool1d", "max_pool2d", "max_pool3d"]
@@ -143,11 +143,18 @@ class _MaxPool(Op):
         return values.reshape(lead + geo.out_size), self.indices
 
     def backward(self, g, g_indices):
+        return self._scatter().apply(g)
+
+    def backward_arrays(self, g, g_indices):
+        return run_forward(self._scatter(), self.xp, g)
+
+    def _scatter(self):
+        # each upstream value goes back to its window's maximum
         geo = self.geo
         name = self.name().replace("Backward0", "BackwardBackward0")
         disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(geo.stride, geo.dilation,
                                                                 geo.kernel))
-        return IndexScatter(self.indices, geo.in_size, name, unique=disjoint).apply(g)
+        return IndexScatter(self.indices, geo.in_size, name, unique=disjoint)
 
 
 def _window_starts(xp, geo):
@@ -199,6 +206,9 @@ class _AvgPool(Op):
 
     def backward(self, g):
         return _AvgPoolBackward(self.geo, self.divisor, self.name()).apply(g)
+
+    def backward_arrays(self, g):
+        return run_forward(_AvgPoolBackward(self.geo, self.divisor, self.name()), self.xp, g)
 
 
 def _divide(xp, total, divisor, dtype):

@@ -13,7 +13,7 @@ from ember import _dtype
 from ember._backend import xp_of
 from ember._dtype import BOOL, FLOAT, INT, can_cast
 from ember._ops._elementwise import conj
-from ember._ops._op import Op, _legacy_type_name, _share_storage
+from ember._ops._op import Op, _legacy_type_name, _share_storage, is_half
 from ember._ops.inplace import with_out
 from ember._ops.shape import ExpandBackward0, broadcast_view, wrap_dim
 from ember.autograd.grad_mode import state as _grad_state
@@ -79,13 +79,18 @@ class _Reduction(Op):
         self.dims, self.keepdim = dims, keepdim
 
 
+def sum_array(x, dims, keepdim=False):
+    """x summed over ``dims`` as torch sums: half-precision types accumulate in float32."""
+    if x.dtype in _HALF_TYPES:
+        return x.sum(axis=dims, keepdims=keepdim, dtype="float32").astype(x.dtype)
+    return x.sum(axis=dims, keepdims=keepdim)
+
+
 class SumBackward0(_Reduction):
     promote = "int64_acc"
 
     def forward(self, x):
-        if x.dtype in _HALF_TYPES:
-            return x.sum(axis=self.dims, keepdims=self.keepdim, dtype="float32").astype(x.dtype)
-        return x.sum(axis=self.dims, keepdims=self.keepdim)
+        return sum_array(x, self.dims, self.keepdim)
 
     def backward(self, g):
         return _expand_grad(g, self.dims, self.keepdim, self._input_meta[0][0])
@@ -114,6 +119,8 @@ class MeanBackward0(_Reduction):
         return _expand_grad(g, self.dims, self.keepdim, self._input_meta[0][0]) / self.count
 
     def backward_arrays(self, g):
+        if is_half(g):
+            return NotImplemented
         # NOTE: divide before broadcasting (one element, not all), as a view of the quotient
         return _expand_array(self.xp, g / self.count, self.dims, self.keepdim,
                              self._input_meta[0][0])

@@ -34,12 +34,14 @@ def parse_shape(args):
     """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(Size) as torch does; return a tuple of ints."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = args[0]
-    try:
-        return tuple(int(s.__index__()) for s in args)
-    except (AttributeError, TypeError):
-        bad = next(s for s in args if not hasattr(s, "__index__"))
-        raise TypeError(f"expected a sequence of integers or a single integer, got "
-                        f"'{type(bad).__name__}'") from None
+    shape = []
+    for s in args:
+        try:  # NOTE: a float tensor has __index__, which raises
+            shape.append(int(s.__index__()))
+        except (AttributeError, TypeError):
+            raise TypeError(f"expected a sequence of integers or a single integer, got "
+                            f"'{type(s).__name__}'") from None
+    return tuple(shape)
 
 
 def infer_shape(shape, numel):
@@ -88,6 +90,8 @@ class _ReshapeGrad(Op):
 
     def backward(self, g):
         return g.reshape(self._input_meta[0][0])
+
+    backward_arrays = backward  # the same reshape, on an array
 
 
 class ViewBackward0(_ReshapeGrad):
@@ -165,6 +169,8 @@ class ExpandBackward0(Op):
 
     def backward(self, g):
         return g  # the engine sums the gradient back to the input's shape
+
+    backward_arrays = backward
 
 
 def broadcast_view(x, shape, xp):
@@ -279,10 +285,16 @@ class PermuteBackward0(Op):
         return x.transpose(self.dims)
 
     def backward(self, g):
+        return g.permute(self._inverse())
+
+    def backward_arrays(self, g):
+        return g.transpose(self._inverse())
+
+    def _inverse(self):
         inverse = [0] * len(self.dims)
         for i, d in enumerate(self.dims):
             inverse[d] = i
-        return g.permute(inverse)
+        return inverse
 
 
 class TransposeBackward0(PermuteBackward0):

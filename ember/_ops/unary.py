@@ -251,6 +251,10 @@ class ReluBackward0(Op):
         (y,) = self.saved
         return threshold_grad(g, y, 0)
 
+    def backward_arrays(self, g):
+        (y,) = self.saved_arrays
+        return select_bits(self.xp, y > 0, g)  # threshold_grad's forward, on arrays
+
 
 class ThresholdBackwardBackward0(Op):
     """torch's threshold_backward: the gradient where the input exceeded the threshold, else 0

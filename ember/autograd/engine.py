@@ -183,16 +183,18 @@ def _run_node(node, grads, free, needed=None):
 
 def _run_node_arrays(node, grads, free):
     """_run_node on raw arrays: the node's ``backward_arrays`` when it has one (and no hooks),
-    else its tensor ``backward`` on wrapped arrays."""
-    if node.backward_arrays is not None and not node._pre_hooks and not node._post_hooks and (
-            len(grads) == 1 or all(g is not None for g in grads)):
-        if grads[0] is None and len(grads) == 1:
+    else (or when that returns NotImplemented) its tensor ``backward`` on wrapped arrays."""
+    results = None
+    if node.backward_arrays is not None and not node._pre_hooks and not node._post_hooks:
+        if all(g is None for g in grads):
             results = (None,) * len(node._edges)  # nothing flows: children just count down
         else:
             results = node.backward_arrays(*grads)
-            if results.__class__ is not tuple:
+            if results is NotImplemented:
+                results = None
+            elif results.__class__ is not tuple:
                 results = (results,)
-    else:
+    if results is None:
         wrapped = [None if g is None else _wrap_array(g) for g in grads]
         if node._pre_hooks:
             wrapped = _run_pre_hooks(node, wrapped)

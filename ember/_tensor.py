@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 
-from ember import _dtype
+from ember import _dtype, _settings
 from ember._device import CPU
 from ember._device import device as _device_cls
 from ember._dtype import _FROM_NP, FLOAT
@@ -277,6 +277,11 @@ class Tensor:
     def is_cpu(self):
         return self.device.type == "cpu"
 
+    @property
+    def layout(self):
+        """ember.strided: Ember's tensors are all dense and strided (Tensor.layout)."""
+        return _settings.strided
+
     def is_floating_point(self):
         return self.dtype.category == FLOAT
 
@@ -431,16 +436,24 @@ class Tensor:
         return C.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
                         requires_grad=requires_grad)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        return C.empty(*size, **self._new_kwargs(dtype, device, requires_grad))
+    # the size as torch takes it: new_zeros(2, 3), new_zeros((2, 3)) or new_zeros(size=(2, 3))
+    def new_empty(self, *args, size=C.NO_SIZE, dtype=None, device=None, requires_grad=False,
+                  layout=None, pin_memory=False):
+        shape = C.size_arg("new_empty", args, size)
+        return C.empty(shape, **self._new_kwargs(dtype, device, requires_grad))
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        return C.zeros(*size, **self._new_kwargs(dtype, device, requires_grad))
+    def new_zeros(self, *args, size=C.NO_SIZE, dtype=None, device=None, requires_grad=False,
+                  layout=None, pin_memory=False):
+        shape = C.size_arg("new_zeros", args, size)
+        return C.zeros(shape, **self._new_kwargs(dtype, device, requires_grad))
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        return C.ones(*size, **self._new_kwargs(dtype, device, requires_grad))
+    def new_ones(self, *args, size=C.NO_SIZE, dtype=None, device=None, requires_grad=False,
+                 layout=None, pin_memory=False):
+        shape = C.size_arg("new_ones", args, size)
+        return C.ones(shape, **self._new_kwargs(dtype, device, requires_grad))
 
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False,
+                 layout=None, pin_memory=False):
         return C.full(size, fill_value, **self._new_kwargs(dtype, device, requires_grad))
 
     def _new_kwargs(self, dtype, device, requires_grad):

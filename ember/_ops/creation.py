@@ -8,6 +8,7 @@ from __future__ import annotations
 import builtins
 import math
 import numbers
+import warnings
 
 import numpy
 
@@ -17,7 +18,9 @@ from ember._device import CPU, to_device
 from ember._dtype import BOOL, COMPLEX, FLOAT, from_numpy_dtype, to_dtype
 from ember._ops import _ranges
 from ember._ops._op import _legacy_type_name
+from ember._ops.inplace import with_out
 from ember._ops.shape import parse_shape
+from ember.autograd.grad_mode import state as _grad_state
 
 
 def _tensor_cls():
@@ -182,9 +185,12 @@ def size_arg(name, args, size=NO_SIZE):
         first = args[0]
         if isinstance(first, (tuple, list)):
             check_size_sequence(name, first, "'size' (position 1)")
-        elif isinstance(first, builtins.bool):
+        elif isinstance(first, builtins.bool) or not _is_index(first):
             raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, "
-                            "not bool")
+                            f"not {type(first).__name__}")
+    else:
+        for pos, item in enumerate(args[1:], 1):
+            _check_later_item(name, item, pos)
     return shape_of(args)
 
 
@@ -204,10 +210,31 @@ def check_size_sequence(name, size, where):
         raise TypeError(f"{name}(): argument {where} must be tuple of ints, not "
                         f"{type(size).__name__}")
     for pos, item in enumerate(size):
-        if isinstance(item, builtins.bool):
+        if pos and not isinstance(item, builtins.bool):
+            _check_later_item(name, item, pos)
+        elif isinstance(item, builtins.bool) or not _is_index(item):
+            if where == "'size'":  # torch's words for a keyword size=(1.5,)
+                raise TypeError(f"{name}(): argument 'size' must be tuple of ints, not "
+                                f"{type(size).__name__}")
             raise TypeError(f"{name}(): argument {where} must be tuple of ints, but found "
-                            f"element of type bool at pos {pos}")
+                            f"element of type {type(item).__name__} at pos {pos}")
     return size
+
+
+def _check_later_item(name, item, pos):
+    # torch's argument parser words a bad item after the first one differently
+    if not _is_index(item):
+        raise TypeError(f"{name}(): argument 'size' failed to unpack the object at pos "
+                        f"{pos + 1} with error \"type must be tuple of ints,but got "
+                        f"{type(item).__name__}\"")
+
+
+def _is_index(item):
+    try:
+        item.__index__()
+    except (AttributeError, TypeError):
+        return False
+    return True
 
 
 def _factory(fill, shape, dtype, device, requires_grad):
@@ -221,33 +248,88 @@ def _factory(fill, shape, dtype, device, requires_grad):
     return t
 
 
+# -- out= of the factories ------------------------------------------------------------------------
+
+
+def out_options(name, out, dtype, device, grad_name=None, resizes=False, inputs=()):
+    """(dtype, device) for a factory called with ``out=``: out's own dtype, which a ``dtype``
+    given too must equal, and out's device. torch's errors: TypeError for an ``out`` that is not
+    a tensor, RuntimeError for an ``out`` (or one of ``inputs``) that requires grad in grad
+    mode (an ``out`` that requires grad in any mode for the factories that resize it
+    themselves, ``resizes``: empty, randn) and for a clashing dtype. Without ``out``, ``dtype``
+    (as a dtype) and ``device`` unchanged."""
+    dtype = to_dtype(dtype)
+    if out is None:
+        return dtype, device
+    if not isinstance(out, _tensor_cls()):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if out._requires_grad and resizes:
+        raise RuntimeError("cannot resize variables that require grad")
+    wants_grad = out._requires_grad or builtins.any(t._requires_grad for t in inputs)
+    if wants_grad and _grad_state.enabled:
+        raise RuntimeError(f"{grad_name or 'aten::' + name}(): functions with out=... arguments "
+                           "don't support automatic differentiation, but one of the arguments "
+                           "requires grad.")
+    if dtype is not None and dtype is not out.dtype:
+        raise RuntimeError(f"dtype {_scalar_name(dtype)} does not match dtype of out parameter "
+                           f"({_scalar_name(out.dtype)})")
+    return out.dtype, device or out.device
+
+
+def write_out(result, out, requires_grad=False, keep_numel=False):
+    """A factory's result, written into ``out`` when given (then ``out`` is returned). torch's
+    factories resize ``out`` to the result's shape silently, with no deprecation warning; the
+    range factories (``keep_numel``) keep out's shape when its element count already matches,
+    filling it in row-major order. ``requires_grad=True`` turns it on for ``out`` too."""
+    if out is not None:
+        if keep_numel and out.shape != result.shape and out.numel() == result.numel():
+            result = result.reshape(out.shape)
+        if out.shape == result.shape:
+            result = with_out(result, out)
+        else:  # NOTE: result is fresh, so out may take its array over
+            out._data = result._data
+            out._version.value += 1
+            result = out
+    if requires_grad:
+        result.requires_grad_(True)
+    return result
+
+
 def empty(*args, size=NO_SIZE, dtype=None, device=None, requires_grad=False, out=None,
           layout=None, pin_memory=False, memory_format=None):
     """An uninitialised tensor (here zero-filled, so results are reproducible) (torch.empty);
     the size as torch takes it: empty(2, 3), empty((2, 3)) or empty(size=(2, 3))."""
     shape = size_arg("empty", args, size)
-    return _factory(0, shape, dtype, device, requires_grad)
+    dtype, device = out_options("empty", out, dtype, device, resizes=True)
+    return write_out(_factory(0, shape, dtype, device, False), out, requires_grad)
 
 
 def zeros(*args, size=NO_SIZE, dtype=None, device=None, requires_grad=False, out=None,
           layout=None):
     """A tensor of zeros (torch.zeros); zeros(2, 3), zeros((2, 3)) or zeros(size=(2, 3))."""
-    return _factory(0, size_arg("zeros", args, size), dtype, device, requires_grad)
+    shape = size_arg("zeros", args, size)
+    dtype, device = out_options("zeros", out, dtype, device)
+    return write_out(_factory(0, shape, dtype, device, False), out, requires_grad)
 
 
 def ones(*args, size=NO_SIZE, dtype=None, device=None, requires_grad=False, out=None,
          layout=None):
     """A tensor of ones (torch.ones); ones(2, 3), ones((2, 3)) or ones(size=(2, 3))."""
-    return _factory(1, size_arg("ones", args, size), dtype, device, requires_grad)
+    shape = size_arg("ones", args, size)
+    dtype, device = out_options("ones", out, dtype, device)
+    return write_out(_factory(1, shape, dtype, device, False), out, requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None,
          layout=None):
-    """A tensor filled with ``fill_value``; dtype inferred from it as torch does (torch.full)."""
+    """A tensor filled with ``fill_value``; dtype inferred from it as torch does, or out's
+    (torch.full)."""
     check_size_sequence("full", size, "'size' (position 1)")
+    dtype, device = out_options("full", out, dtype, device)
     if dtype is None:
         dtype = _infer_dtype(fill_value)
-    return _factory(fill_value, shape_of((size,)), dtype, device, requires_grad)
+    result = _factory(fill_value, shape_of((size,)), dtype, device, False)
+    return write_out(result, out, requires_grad)
 
 
 def _like(fn, input, dtype, device, requires_grad, *args):
@@ -286,8 +368,10 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None):
     """The identity matrix, n x m (torch.eye)."""
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
-    dtype = to_dtype(dtype) or _dtype.get_default_dtype()
-    return _finish(numpy.eye(n, n if m is None else m, dtype=dtype.np), device, requires_grad)
+    dtype, device = out_options("eye", out, dtype, device)
+    dtype = dtype or _dtype.get_default_dtype()
+    result = _finish(numpy.eye(n, n if m is None else m, dtype=dtype.np), device, False)
+    return write_out(result, out, requires_grad)
 
 
 def _scalar_name(dtype):
@@ -304,7 +388,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if end is None:
         start, end = 0, start
     start, end, step = _number(start), _number(end), _number(step)
-    dtype = to_dtype(dtype) or _infer_dtype([start, end, step])
+    dtype, device = out_options("arange", out, dtype, device)
+    dtype = dtype or _infer_dtype([start, end, step])
     if dtype.category in (BOOL, COMPLEX):
         raise NotImplementedError(f'"arange_cpu" not implemented for \'{_scalar_name(dtype)}\'')
     first, last, stride = _bounds(start, end, step, dtype, "larger")
@@ -313,7 +398,13 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     else:
         count = math.ceil((end - start) / step)  # NOTE: in float64, from the bounds as given
     values = _ranges.arange_values(first, stride, count, dtype.np)
-    return _finish(values, device, requires_grad)
+    if out is not None and out.numel() not in (0, values.size):
+        warnings.warn(f"The number of elements in the out tensor of shape {list(out.shape)} is "
+                      f"{out.numel()} which does not match the computed number of elements "
+                      f"{values.size}. Note that this may occur as a result of rounding error. "
+                      f"The out tensor will be resized to a tensor of shape ({values.size},).",
+                      UserWarning, stacklevel=2)
+    return write_out(_finish(values, device, False), out, requires_grad, keep_numel=True)
 
 
 def range(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
@@ -321,11 +412,21 @@ def range(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fal
     if end is None:
         start, end = 0, start
     start, end, step = _number(start), _number(end), _number(step)
-    dtype = to_dtype(dtype) or _dtype.get_default_dtype()
+    dtype, device = out_options("range", out, dtype, device)
+    dtype = dtype or _dtype.get_default_dtype()
+    _reject_kind("range", dtype, 1, BOOL, COMPLEX)
     first, last, stride = _bounds(start, end, step, dtype, "lower")
     span = last - first
     count = (abs(span) // abs(stride) if dtype.category < FLOAT else int(span / stride)) + 1
-    return _finish(_ranges.range_values(first, stride, count, dtype.np), device, requires_grad)
+    result = _finish(_ranges.range_values(first, stride, count, dtype.np), device, False)
+    return write_out(result, out, requires_grad, keep_numel=True)
+
+
+def _reject_kind(name, dtype, count, *categories):
+    """torch's NotImplementedError for a dtype its range kernel is not compiled for; the kernel
+    runs (and refuses) only when there are elements to fill."""
+    if count and dtype.category in categories:
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_scalar_name(dtype)}\'')
 
 
 def _bounds(start, end, step, dtype, word):
@@ -358,11 +459,13 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
     CPU kernel (torch.linspace)."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    dtype = to_dtype(dtype) or _dtype.get_default_dtype()
+    dtype, device = out_options("linspace", out, dtype, device)
+    dtype = dtype or _dtype.get_default_dtype()
+    _reject_kind("linspace", dtype, steps, BOOL)
     start, end = _number(start), _number(end)
     values = _ranges.linspace_values(start, end, steps, dtype.np) if steps else numpy.empty(
         0, dtype.np)
-    return _finish(values, device, requires_grad)
+    return write_out(_finish(values, device, False), out, requires_grad, keep_numel=True)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False,
@@ -370,8 +473,10 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     """base ** linspace(start, end, steps), with torch's exact values (torch.logspace)."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    dtype = to_dtype(dtype) or _dtype.get_default_dtype()
+    dtype, device = out_options("logspace", out, dtype, device)
+    dtype = dtype or _dtype.get_default_dtype()
+    _reject_kind("logspace", dtype, steps, BOOL)
     start, end = _number(start), _number(end)
     values = _ranges.logspace_values(start, end, steps, base, dtype.np) if steps else (
         numpy.empty(0, dtype.np))
-    return _finish(values, device, requires_grad)
+    return write_out(_finish(values, device, False), out, requires_grad, keep_numel=True)

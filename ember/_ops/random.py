@@ -4,11 +4,14 @@ and in-place forms, all drawing from ember._random's torch-compatible generator.
 from __future__ import annotations
 
 import contextlib
+import math
+
+import numpy
 
 from ember import _dtype, _random
 from ember._backend import to_host
 from ember._device import to_device
-from ember._dtype import FLOAT, to_dtype
+from ember._dtype import COMPLEX, FLOAT, to_dtype
 from ember._ops._elementwise import _reject
 from ember._ops._op import Op
 from ember._ops.creation import (
@@ -16,11 +19,13 @@ from ember._ops.creation import (
     _finish,
     _scalar_name,
     check_size_sequence,
+    out_options,
     shape_of,
     size_arg,
+    write_out,
     zeros_like,
 )
-from ember._ops.inplace import inplace_update
+from ember._ops.inplace import inplace_update, with_out
 
 
 class Generator(_random.Generator):
@@ -82,14 +87,39 @@ def _float_dtype(dtype, what):
     return dtype
 
 
+def _uniform_values(gen, shape, dtype, low=0.0, high=1.0):
+    """gen.uniform for a floating or complex dtype: torch fills a complex tensor through
+    view_as_real, so both parts are drawn together, pair by pair."""
+    if dtype.category != COMPLEX:
+        return gen.uniform(shape, dtype.np, low, high)
+    pairs = gen.uniform(tuple(shape) + (2,), dtype.to_real().np, low, high)
+    return pairs.view(dtype.np).reshape(shape)
+
+
+def _normal_values(gen, shape, dtype, mean=0.0, std=1.0):
+    """gen.normal for a floating or complex dtype. torch fills a complex tensor through
+    view_as_real: both parts drawn together with std / sqrt(2) (and a Python mean added to
+    each); a tensor mean or std then applies as in gen.normal."""
+    if dtype.category != COMPLEX:
+        return gen.normal(shape, dtype.np, mean, std)
+    if isinstance(std, numpy.ndarray):
+        noise = _normal_values(gen, shape, dtype) * std.astype(dtype.np)
+        return noise + numpy.asarray(mean).astype(dtype.np)
+    if isinstance(mean, numpy.ndarray):
+        return _normal_values(gen, shape, dtype, 0.0, std) + mean.astype(dtype.np)
+    pairs = gen.normal(tuple(shape) + (2,), dtype.to_real().np, mean, std / math.sqrt(2))
+    return pairs.view(dtype.np).reshape(shape)
+
+
 def rand(*args, size=NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False,
          out=None, layout=None, pin_memory=False):
     """Uniform samples on [0, 1) (torch.rand), torch's numbers for the same seed; the size as
     rand(2, 3), rand((2, 3)) or rand(size=(2, 3))."""
     shape = size_arg("rand", args, size)
+    dtype, device = out_options("rand", out, dtype, device)
     dtype = _float_dtype(dtype, "check_uniform_bounds")
-    array = _gen(generator).uniform(shape, dtype.np)
-    return _finish(array, device, requires_grad)
+    array = _uniform_values(_gen(generator), shape, dtype)
+    return write_out(_finish(array, device, False), out, requires_grad)
 
 
 def randn(*args, size=NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False,
@@ -97,9 +127,10 @@ def randn(*args, size=NO_SIZE, generator=None, dtype=None, device=None, requires
     """Standard normal samples (torch.randn), torch's numbers for the same seed; the size as
     randn(2, 3), randn((2, 3)) or randn(size=(2, 3))."""
     shape = size_arg("randn", args, size)
+    dtype, device = out_options("randn", out, dtype, device, resizes=True)
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    array = _gen(generator).normal(shape, dtype.np)
-    return _finish(array, device, requires_grad)
+    array = _normal_values(_gen(generator), shape, dtype)
+    return write_out(_finish(array, device, False), out, requires_grad)
 
 
 def randint(low=None, high=None, size=None, *, generator=None, dtype=None, device=None,
@@ -119,9 +150,13 @@ def randint(low=None, high=None, size=None, *, generator=None, dtype=None, devic
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
                            f"to={high}")
-    dtype = to_dtype(dtype) or _dtype.int64
+    dtype, device = out_options("randint", out, dtype, device)
+    dtype = dtype or _dtype.int64
+    if dtype.category == COMPLEX:
+        raise RuntimeError("check_random_bounds handles only integral, floating-point and "
+                           "boolean types")
     array = _gen(generator).random_int(shape, dtype.np, int(low), int(high))
-    return _finish(array, device, requires_grad)
+    return write_out(_finish(array, device, False), out, requires_grad)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, out=None,
@@ -129,13 +164,53 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
     """A random permutation of 0..n-1 (torch.randperm)."""
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
-    dtype = to_dtype(dtype) or _dtype.int64
-    return _finish(_gen(generator).randperm(int(n), dtype.np), device, requires_grad)
+    dtype, device = out_options("randperm", out, dtype, device)
+    dtype = dtype or _dtype.int64
+    if dtype.category == COMPLEX:
+        raise NotImplementedError(f"\"randperm\" not implemented for '{_scalar_name(dtype)}'")
+    result = _finish(_gen(generator).randperm(int(n), dtype.np), device, False)
+    return write_out(result, out, requires_grad)
+
+
+class _NormalTensorArgs(Op):
+    """torch.normal with a tensor mean and/or std, drawn by the sampler, which follows torch's
+    kernels (normal_(0, std) + mean for a float std, else normal_(0, 1) * std + mean). The
+    samples do not move with mean or std, so the gradients are zero (torch's derivatives.yaml),
+    yet the output requires grad."""
+
+    promote = "keep"
+
+    def __init__(self, generator, mean, std, shape, dtype):
+        self.generator, self.mean, self.std = generator, mean, std
+        self.shape, self.dtype = tuple(shape), dtype
+
+    def forward(self, *arrays):
+        given = iter(arrays)
+        mean = to_host(next(given)) if self.mean is None else self.mean
+        std = to_host(next(given)) if self.std is None else self.std
+        return self.xp.asarray(_normal_values(self.generator, self.shape, self.dtype, mean, std))
+
+    def backward(self, g):
+        zero = zeros_like(g)
+        return zero if self.mean is not None or self.std is not None else (zero, zero)
+
+
+class NormalBackward1(_NormalTensorArgs):
+    """normal(Tensor mean, float std)."""
+
+
+class NormalBackward2(_NormalTensorArgs):
+    """normal(float mean, Tensor std)."""
+
+
+class NormalBackward3(_NormalTensorArgs):
+    """normal(Tensor mean, Tensor std)."""
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad=False, out=None):
-    """normal(mean, std) for tensor or float mean/std, or normal(mean, std, size) (torch.normal)."""
+    """normal(mean, std) for tensor or float mean/std, or normal(mean, std, size) (torch.normal);
+    with ``out=``, drawn in out's dtype as torch does."""
     from ember._tensor import Tensor
 
     gen = _gen(generator)
@@ -143,30 +218,64 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         if size is not None:  # torch has no (Tensor, ..., size) overload
             raise TypeError("normal() received an invalid combination of arguments: size is "
                             "given only with float mean and std")
-        if isinstance(std, Tensor) and bool((std < 0).any()):
-            raise RuntimeError("normal expects all elements of std >= 0.0")
-        like = mean if isinstance(mean, Tensor) else std
-        from ember._ops.shape import broadcast_shape
-
-        shape = broadcast_shape(*(t.shape for t in (mean, std) if isinstance(t, Tensor)))
-        noise = _finish(gen.normal(tuple(shape), like.dtype.np), like.device, False)
-        return noise * std + mean
+        return _normal_tensor_args(gen, mean, std, out)
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     if size is None:
         raise TypeError("normal() missing required argument 'size' when mean and std are floats")
+    dtype, device = out_options("normal", out, dtype, device)
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
     shape = shape_of((check_size_sequence("normal", size, "'size'"),))
-    array = gen.normal(shape, dtype.np, mean, std)
-    return _finish(array, device, requires_grad)
+    array = _normal_values(gen, shape, dtype, mean, std)
+    return write_out(_finish(array, device, False), out, requires_grad)
+
+
+def _normal_tensor_args(gen, mean, std, out):
+    """The tensor overloads. The result takes mean's dtype (std's when mean is a float) and the
+    broadcast shape of the tensors; an ``out`` gives its dtype, and is resized to that shape
+    (with torch's warning), except that with a float std torch broadcasts mean against out's
+    own shape."""
+    from ember._ops.shape import broadcast_shape
+    from ember._tensor import Tensor
+
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    if not isinstance(std, Tensor) and std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    if isinstance(std, Tensor) and bool((std < 0).any()):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    shapes = [t.shape for t in tensors]
+    dtype = tensors[0].dtype
+    if out is not None:
+        dtype = out_options("normal", out, None, None, grad_name="normal", inputs=tensors)[0]
+        shapes += [out.shape] if isinstance(mean, Tensor) and not isinstance(std, Tensor) else []
+    shape = broadcast_shape(*shapes)
+    dtype = _float_dtype(dtype, "normal_kernel_cpu")
+    node = (NormalBackward3 if len(tensors) == 2 else
+            NormalBackward1 if isinstance(mean, Tensor) else NormalBackward2)
+    result = node(gen, None if isinstance(mean, Tensor) else mean,
+                  None if isinstance(std, Tensor) else std, shape, dtype).apply(*tensors)
+    return with_out(result, out)
 
 
 def bernoulli(input, p=None, *, generator=None, out=None):
-    """0/1 samples with probabilities ``input`` (or a scalar ``p``) (torch.bernoulli)."""
+    """0/1 samples with probabilities ``input`` (or a scalar ``p``) (torch.bernoulli). With
+    ``out=``, the same draws (they follow input's dtype) in out's dtype, out resized to input's
+    shape without a warning."""
+    if out is not None and p is not None:
+        raise TypeError("bernoulli() received an invalid combination of arguments - got "
+                        "(Tensor, float, out=Tensor)")
+    dtype = out_options("bernoulli", out, None, None, grad_name="bernoulli", inputs=(input,))[0]
+    dtype = dtype or input.dtype
+    if p is None and dtype.category == COMPLEX:
+        raise NotImplementedError(f"\"bernoulli_tensor_cpu_self_\" not implemented for "
+                                  f"'{_scalar_name(dtype)}'")
+    if p is None and input.dtype.category < FLOAT and input.numel():
+        raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for "
+                                  f"'{_scalar_name(input.dtype)}'")
     gen = _gen(generator)
     probs = input._data if p is None else p
-    array = gen.bernoulli(probs, tuple(input.shape), input.dtype.np)
-    return _finish(array, input.device, False)
+    array = gen.bernoulli(probs, tuple(input.shape), dtype.np)
+    return write_out(_finish(array, input.device, False), out)
 
 
 class PoissonBackward0(Op):
@@ -215,13 +324,13 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
 
 def uniform_(input, a=0.0, b=1.0, *, generator=None):
     """Fill with uniform samples on [a, b) in place (Tensor.uniform_)."""
-    array = _gen(generator).uniform(tuple(input.shape), input.dtype.np, a, b)
+    array = _uniform_values(_gen(generator), tuple(input.shape), input.dtype, a, b)
     return _fill_from(input, array)
 
 
 def normal_(input, mean=0.0, std=1.0, *, generator=None):
     """Fill with normal samples in place (Tensor.normal_)."""
-    array = _gen(generator).normal(tuple(input.shape), input.dtype.np, mean, std)
+    array = _normal_values(_gen(generator), tuple(input.shape), input.dtype, mean, std)
     return _fill_from(input, array)
 
 
@@ -277,9 +386,12 @@ def cauchy_(input, median=0.0, sigma=1.0, *, generator=None):
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
-    """Indices drawn by the row weights of input, int64 (torch.multinomial)."""
+    """Indices drawn by the row weights of input, int64 (torch.multinomial); an ``out`` must be
+    int64, and is resized without a warning."""
+    if out is not None and out.dtype is not _dtype.int64:
+        raise RuntimeError(f"multinomial expects Long tensor out, got: {_scalar_name(out.dtype)}")
     array = _gen(generator).multinomial(input._data, num_samples, replacement)
-    return _finish(array, input.device, False)
+    return write_out(_finish(array, input.device, False), out)
 
 
 @contextlib.contextmanager

@@ -285,6 +285,25 @@ def test_setitem_through_views_of_views():
     assert type(e_out.grad_fn).__name__ == type(t_out.grad_fn).__name__ == "CopySlices"
 
 
+def test_overwritten_region_blocks_nan_gradients():
+    """The overwritten values' gradient is 0 even where the upstream gradient there is nan or
+    inf (a product with the mask would give nan): a masked write into a 0-dim tensor and a
+    sliced write, both through CopySlices."""
+
+    def masked(lib, x):
+        y = x.clone()
+        y[y <= 2] = float("nan")
+        return y / (y - 2)
+
+    def sliced(lib, x):
+        y = x.clone()
+        y[1:3, ::2] = float("inf")
+        return y / (y - 2)
+
+    check_op(masked, (), inputs=[np.array(1.5, np.float32)], grad=True)
+    check_op(sliced, (4, 3), inputs=[np.arange(12, dtype=np.float32).reshape(3, 4).T], grad=True)
+
+
 def _version(t):
     """torch's _version is an int; ember's is the shared counter object."""
     return t._version if isinstance(t, torch.Tensor) else t._version.value

@@ -282,9 +282,15 @@ class CopySlices(Op):
         from ember._tensor import Tensor
 
         xp = self.xp
-        mask = xp.ones_like(self._layout)
-        region(mask, mask, self.geometry)[...] = 0
-        grad_base = g * Tensor._make(mask, g.device) if self.needs_input_grad[0] else None
+        grad_base = None
+        if self.needs_input_grad[0]:
+            from ember._ops.masked import where
+
+            # NOTE: select, not multiply by the mask: an inf or nan gradient inside the
+            # overwritten region must give 0 there, as in torch
+            mask = xp.ones_like(self._layout)  # the base's layout: the geometry's offsets fit
+            region(mask, mask, self.geometry)[...] = 0
+            grad_base = where(Tensor._make(mask != 0, g.device), g, 0.0)
         grad_src = None
         if self.needs_input_grad[1]:
             from ember._ops.strided import StridedRegion

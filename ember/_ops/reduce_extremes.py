@@ -175,8 +175,18 @@ class _ArgReduce(Op):
     def forward(self, x):
         _check_real(self.np_name, x, bool_ok=False)
         if x.size == 0:
-            raise IndexError(f"{self.np_name}(): Expected reduction dim to be specified for "
-                               "input.numel() == 0.")
+            if self.dim is None:
+                raise IndexError(f"{self.np_name}(): Expected reduction dim to be specified for "
+                                 "input.numel() == 0.")
+            if x.shape[self.dim] == 0:
+                raise IndexError(f"{self.np_name}(): Expected reduction dim {self.dim} to have "
+                                 "non-zero size.")
+            shape = list(x.shape)
+            if self.keepdim:
+                shape[self.dim] = 1
+            else:
+                del shape[self.dim]
+            return self.xp.zeros(shape, self.xp.int64)  # empty along another dim: no values
         fn = getattr(self.xp, self.np_name)
         if self.dim is None:
             out = fn(x.reshape(-1))

@@ -327,6 +327,8 @@ def test_multinomial(dtype):
         assert_same(gen.multinomial(rows, 1), torch.multinomial(trows, 1))
         assert_same(gen.multinomial(rows, 5), torch.multinomial(trows, 5))
         assert_same(gen.multinomial(rows, 20, True), torch.multinomial(trows, 20, True))
+        # one sample with replacement: torch draws it as without replacement
+        assert_same(gen.multinomial(rows, 1, True), torch.multinomial(trows, 1, True))
     assert_streams_aligned(gen)
 
 

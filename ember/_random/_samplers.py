@@ -4,7 +4,6 @@ generator's raw draws into samples the way torch's CPU kernel does."""
 
 import numpy as np
 
-from ember import _random_poisson as _poisson
 from ember._random._math import (
     _F32,
     _F64,
@@ -142,8 +141,10 @@ class Samplers:
         """torch.poisson(rates): one count per rate, in C order, cast to dtype (default: the
         rates' dtype). Rates below 10 take Knuth's multiplication method, larger ones
         Hormann's transformed rejection; both on float64 uniforms (ember._random_poisson)."""
+        from ember import _random_poisson  # here, not above: it loads ctypes and builds a table
+
         rates = np.asarray(rates)
-        counts = _poisson.sample(self, rates.astype(_F64).ravel())  # static_cast<double>
+        counts = _random_poisson.sample(self, rates.astype(_F64).ravel())  # static_cast<double>
         with np.errstate(over="ignore"):  # counts past float16's range become inf, silently
             out = _cast(counts, np.dtype(dtype or rates.dtype))
         return out.reshape(rates.shape)
@@ -202,7 +203,7 @@ class Samplers:
         """torch.multinomial on 1-D or 2-D weights; returns int64 indices. Without replacement
         torch divides the weights by Exp(1) samples (exponential_ on an array like probs) and
         takes the top num_samples; with replacement it binary-searches float64 uniforms in each
-        row's normalised running sum."""
+        row's normalised running sum (but one sample is drawn as without replacement)."""
         probs = np.asarray(probs)
         if probs.ndim not in (1, 2):
             raise RuntimeError("prob_dist must be 1 or 2 dim")
@@ -214,7 +215,8 @@ class Samplers:
         if not replacement and num_samples > probs.shape[-1]:
             raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                                "replacement")
-        if not replacement:
+        if not replacement or num_samples == 1:
+            # NOTE: torch takes this path for one sample with replacement too
             return self._multinomial_topk(probs, num_samples)
         rows = probs.reshape(-1, probs.shape[-1])
         out = np.stack([self._multinomial_row(row, num_samples) for row in rows])

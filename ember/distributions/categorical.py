@@ -85,9 +85,7 @@ class Categorical(Distribution):
             sample_shape = ember.Size(sample_shape)
         probs_2d = self.probs.reshape(-1, self._num_events)
         n = sample_shape.numel()
-        # NOTE: torch draws one sample per row the way it draws without replacement (its
-        # exponential / argmax fast path); ember.multinomial keeps that path for replacement=False
-        samples_2d = ember.multinomial(probs_2d, n, n != 1).T
+        samples_2d = ember.multinomial(probs_2d, n, True).T
         return samples_2d.reshape(self._extended_shape(sample_shape))
 
     def log_prob(self, value):

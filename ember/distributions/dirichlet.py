@@ -81,9 +81,7 @@ class Dirichlet(ExponentialFamily):
         concentrationm1 = (self.concentration - 1).clamp(min=0.0)
         mode = concentrationm1 / concentrationm1.sum(-1, True)
         mask = (self.concentration < 1).all(dim=-1)
-        if mask.any():  # NOTE: ember's argmax rejects an empty input even along a given dim
-            mode[mask] = F.one_hot(mode[mask].argmax(dim=-1),
-                                   concentrationm1.shape[-1]).to(mode)
+        mode[mask] = F.one_hot(mode[mask].argmax(dim=-1), concentrationm1.shape[-1]).to(mode)
         return mode
 
     @property

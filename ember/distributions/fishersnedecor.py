@@ -41,12 +41,10 @@ class FisherSnedecor(Distribution):
         new._validate_args = self._validate_args
         return new
 
-    # NOTE: torch writes nan into a clone (df2[df2 <= 2] = nan); where() gives the same values and
-    # gradients, and sidesteps ember's 0-dim masked assignment, whose gradient lets nan through
-
     @property
     def mean(self):
-        df2 = ember.where(self.df2 <= 2, math.nan, self.df2)
+        df2 = self.df2.clone()
+        df2[df2 <= 2] = math.nan
         return df2 / (df2 - 2)
 
     @property
@@ -57,7 +55,8 @@ class FisherSnedecor(Distribution):
 
     @property
     def variance(self):
-        df2 = ember.where(self.df2 <= 4, math.nan, self.df2)
+        df2 = self.df2.clone()
+        df2[df2 <= 4] = math.nan
         return (2 * df2.pow(2) * (self.df1 + df2 - 2)
                 / (self.df1 * (df2 - 2).pow(2) * (df2 - 4)))
 

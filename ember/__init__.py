@@ -121,7 +121,6 @@ from ember._ops.sort import *  # noqa: F403
 from ember._ops.search import *  # noqa: F403
 from ember._ops.histogram import *  # noqa: F403
 from ember._tensor import Size, Tensor
-from ember._tensor_str import set_printoptions
 from ember.autograd.grad_mode import (
     enable_grad,
     inference_mode,
@@ -131,8 +130,6 @@ from ember.autograd.grad_mode import (
 )
 
 __version__ = "0.1.0"
-
-from ember import linalg  # noqa: E402 - torch.linalg, built on the namespace above
 
 
 def can_cast(from_, to):
@@ -157,16 +154,8 @@ def is_complex(input):
     return input.is_complex()
 
 
-from ember import special  # noqa: E402,I001 - torch.special, on the namespace above
-from ember import nn  # noqa: E402 - last: nn's modules are built from the namespace above
-from ember.nn.utils.weight_norm import _weight_norm, norm_except_dim  # noqa: E402,F401 - torch's
-from ember.serialization import load, save  # noqa: E402 - torch.save / torch.load's format
-from ember import optim  # noqa: E402 - optimizers and schedulers, built on nn
-from ember import utils  # noqa: E402 - torch.utils.data, on the namespace above
-from ember import random  # noqa: E402 - torch.random: the generator, seeding, fork_rng
+from ember import random  # noqa: E402,I001 - torch.random: the generator, seeding, fork_rng
 from math import e, inf, nan, pi  # noqa: E402 - torch's constants are these Python floats
-from ember._finfo import finfo, iinfo  # noqa: E402
-from ember._ops.cdist import cdist  # noqa: E402
 from ember._settings import (  # noqa: E402 - torch's process-wide switches and layout objects
     are_deterministic_algorithms_enabled,
     channels_last,
@@ -183,7 +172,45 @@ from ember._settings import (  # noqa: E402 - torch's process-wide switches and 
     strided,
     use_deterministic_algorithms,
 )
-from ember import backends, testing, version  # noqa: E402 - torch.backends, .testing, .version
-from ember.autograd import functional as _autograd_functional  # noqa: E402,F401 - torch's attribute
+from ember import version  # noqa: E402 - torch.version
+
+# NOTE: the modules below together cost about as much to import as the core above, and a script
+# that only computes with tensors touches none of them. They load on first attribute access
+# (PEP 562): `ember.nn`, `import ember.nn` and `from ember import save` work as if imported here.
+_LAZY_SUBMODULES = frozenset(
+    {"backends", "distributions", "linalg", "nn", "optim", "serialization", "special", "testing",
+     "utils"})
+_LAZY_NAMES = {  # name -> (module, attribute)
+    "cdist": ("ember._ops.cdist", "cdist"),
+    "finfo": ("ember._finfo", "finfo"),
+    "iinfo": ("ember._finfo", "iinfo"),
+    "set_printoptions": ("ember._tensor_str", "set_printoptions"),
+    "save": ("ember.serialization", "save"),
+    "load": ("ember.serialization", "load"),
+    "norm_except_dim": ("ember.nn.utils.weight_norm", "norm_except_dim"),
+    "_weight_norm": ("ember.nn.utils.weight_norm", "_weight_norm"),
+}
+
+
+def __getattr__(name):
+    import importlib
+
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")  # the import binds it here too
+    if name in _LAZY_NAMES:
+        module, attribute = _LAZY_NAMES[name]
+        value = globals()[name] = getattr(importlib.import_module(module), attribute)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _LAZY_SUBMODULES | set(_LAZY_NAMES))
+
+
+# NOTE: `from ember import *` binds every public name, the lazy ones included (loading them)
+__all__ = sorted({n for n in globals() if not n.startswith("_")} | _LAZY_SUBMODULES
+                 | {n for n in _LAZY_NAMES if not n.startswith("_")})
+
 # NOTE: last: star imports above also carry the helper named conj that backward formulas use
 from ember._ops.complex import conj  # noqa: E402

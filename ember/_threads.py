@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 _workers = {"pool": None, "pid": None}
 
@@ -21,5 +20,9 @@ def pool():
     """The process's pool, made on first use."""
     # a forked child (a DataLoader worker) inherits the pool object but not its threads
     if _workers["pid"] != os.getpid():
+        # NOTE: imported here, not above: concurrent.futures (with threading, queue, logging)
+        # costs `import ember` several ms, and most processes never start the pool
+        from concurrent.futures import ThreadPoolExecutor
+
         _workers["pool"], _workers["pid"] = ThreadPoolExecutor(cores()), os.getpid()
     return _workers["pool"]

@@ -10,7 +10,6 @@ float64 and round the result once, which is within float32 rounding of torch's f
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2PI = math.sqrt(2 * math.pi)
@@ -188,12 +187,12 @@ _LGAMMA2 = (
     2.4836745438024785e-09, -1.1921401405860912e-09, 5.731367241678862e-10,
     -2.7595228851242334e-10, 1.330476437424449e-10, -6.4229645638381e-11,
     3.1044247747322276e-11, -1.5021384080754142e-11)
-_BERNOULLI = [Fraction(1, 6), Fraction(-1, 30), Fraction(1, 42), Fraction(-1, 30),
-              Fraction(5, 66), Fraction(-691, 2730), Fraction(7, 6), Fraction(-3617, 510),
-              Fraction(43867, 798), Fraction(-174611, 330), Fraction(854513, 138),
-              Fraction(-236364091, 2730)]  # B_2, B_4, ..., B_24
+# B_2, B_4, ..., B_24 as (numerator, denominator): Python's int / int rounds the exact quotient
+# once, so the coefficients below are the correctly rounded values (without fractions' import)
+_BERNOULLI = [(1, 6), (-1, 30), (1, 42), (-1, 30), (5, 66), (-691, 2730), (7, 6), (-3617, 510),
+              (43867, 798), (-174611, 330), (854513, 138), (-236364091, 2730)]
 # Stirling's series: lgamma(x) = (x - 1/2) log x - x + log sqrt(2 pi) + sum_k c_k / x^(2k - 1)
-_STIRLING = tuple(float(b / ((2 * k + 2) * (2 * k + 1))) for k, b in enumerate(_BERNOULLI[:7]))
+_STIRLING = tuple(p / (q * (2 * k + 2) * (2 * k + 1)) for k, (p, q) in enumerate(_BERNOULLI[:7]))
 
 
 def _lgamma2(s):
@@ -236,7 +235,7 @@ def lgamma(xp, x):
 
 _PSI_10 = 2.25175258906672110764  # digamma(10)
 # digamma(x) ~ log x - 1/(2x) - sum_k B_2k / (2k x^2k)
-_PSI_SERIES = tuple(float(b / (2 * k + 2)) for k, b in enumerate(_BERNOULLI[:7]))
+_PSI_SERIES = tuple(p / (q * (2 * k + 2)) for k, (p, q) in enumerate(_BERNOULLI[:7]))
 
 
 def digamma(xp, x):
@@ -275,7 +274,7 @@ def trigamma(xp, x):
 
 _MACHEP = 1.11022302462515654042e-16
 # (2k)! / B_2k: the Euler-Maclaurin tail of the Hurwitz zeta sum
-_ZETA_A = tuple(float(math.factorial(2 * k + 2) / b) for k, b in enumerate(_BERNOULLI))
+_ZETA_A = tuple(math.factorial(2 * k + 2) * q / p for k, (p, q) in enumerate(_BERNOULLI))
 
 
 def zeta(xp, x, q):

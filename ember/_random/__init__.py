@@ -24,7 +24,6 @@ import os
 
 import numpy as np
 
-from ember import _random_avx2 as _avx2
 from ember._random._math import _F32, _F64, _box_muller_rows64, _cast, _fma32, _opmath
 from ember._random._samplers import Samplers
 
@@ -51,8 +50,19 @@ class Generator(Samplers):
     sampler's docstring names the torch call it reproduces."""
 
     def __init__(self, seed=DEFAULT_SEED):
-        self._bits = np.random.MT19937()
+        self._mt = None  # NumPy's MT19937, made at the first draw (see _bits)
         self.manual_seed(seed)
+
+    @property
+    def _bits(self):
+        """The mt19937 stream. Made on first use, seeded then: importing numpy.random costs
+        ``import ember`` ~10 ms, and a process that never draws never needs it."""
+        if self._mt is None:
+            from numpy.random import MT19937
+
+            self._mt = MT19937()
+            self._mt._legacy_seeding(self._seed & 0xFFFFFFFF)
+        return self._mt
 
     # ---------------------------------------------------------------------- seed and state
 
@@ -63,7 +73,8 @@ class Generator(Samplers):
         if not -(2**63) <= seed < 2**64:
             raise ValueError("Overflow when unpacking long long")
         self._seed = seed % 2**64
-        self._bits._legacy_seeding(self._seed & 0xFFFFFFFF)
+        if self._mt is not None:  # else _bits seeds the stream when it makes it
+            self._mt._legacy_seeding(self._seed & 0xFFFFFFFF)
         self._fresh = True  # torch reports next=0 until the first draw
         self._next_double = self._next_float = None
         return self
@@ -184,6 +195,8 @@ class Generator(Samplers):
             def finish(normals):
                 return _fma32(normals, std, mean)
         z = np.empty(n, _F32)
+        from ember import _random_avx2 as _avx2  # here, not above: needed only once randn runs
+
         _avx2.fill(self._words, z[: n - tail].reshape(-1, 16), finish)
         self._words(drawn - (n - tail))  # the tail's uniforms, drawn and then overwritten
         if tail:

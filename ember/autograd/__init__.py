@@ -1,8 +1,7 @@
 """ember.autograd: reverse-mode automatic differentiation, as torch.autograd."""
 
-from ember.autograd import anomaly_mode, function, grad_mode
+from ember.autograd import anomaly_mode, grad_mode
 from ember.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly
-from ember.autograd.function import Function, once_differentiable
 from ember.autograd.grad_mode import (
     enable_grad,
     inference_mode,
@@ -87,6 +86,28 @@ class Variable(metaclass=_VariableMeta):
 
         out = tensor([]) if data is None else data.detach()
         return out.requires_grad_(requires_grad)
+
+
+# NOTE: every `import ember` runs this file (the engine is a submodule), and few scripts write
+# custom Functions or take Jacobians: those modules load on first attribute access (PEP 562).
+_LAZY_SUBMODULES = frozenset({"function", "functional"})
+_LAZY_NAMES = {"Function": "function", "once_differentiable": "function"}  # name -> submodule
+
+
+def __getattr__(name):
+    import importlib
+
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")  # the import binds it here too
+    if name in _LAZY_NAMES:
+        module = importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}")
+        value = globals()[name] = getattr(module, name)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _LAZY_SUBMODULES | set(_LAZY_NAMES))
 
 
 __all__ = ["backward", "grad", "Variable", "Function", "once_differentiable", "no_grad",

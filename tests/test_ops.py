@@ -579,3 +579,19 @@ def test_reduction_dims(shape, data):
     kwargs = {"p": 2} if name == "norm" else {}  # torch's default 'fro' takes at most 2 dims
     check_op(lambda lib, a: getattr(a, name)(dim=tuple(dims), keepdim=keepdim, **kwargs),
              tuple(shape), grad=True)
+
+
+def test_floating_point_warnings_stay_inside_ember():
+    """NumPy's 'invalid value' warnings inside Ember's ops are not shown (torch has none),
+    while the user's own NumPy code keeps its warnings."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np, ember\n"
+            "x = ember.tensor([float('inf'), -float('inf')])\n"
+            "print(x.sum().item(), x.sum(0).item(), x.mean().item())\n"
+            "np.array([np.inf, -np.inf]).sum()\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert run.stdout.split() == ["nan", "nan", "nan"]
+    assert run.stderr.count("RuntimeWarning") == 1 and "numpy" in run.stderr

@@ -81,9 +81,12 @@ class _Reduction(Op):
 
 def sum_array(x, dims, keepdim=False):
     """x summed over ``dims`` as torch sums: half-precision types accumulate in float32."""
+    # NOTE: add.reduce, not x.sum(): that wrapper is NumPy Python code, so a floating-point
+    # warning (inf + -inf) would be raised from NumPy's module, past Ember's warnings filter
+    total = _numpy.add.reduce if x.__class__ is _numpy.ndarray else x.__class__.sum
     if x.dtype in _HALF_TYPES:
-        return x.sum(axis=dims, keepdims=keepdim, dtype="float32").astype(x.dtype)
-    return x.sum(axis=dims, keepdims=keepdim)
+        return total(x, axis=dims, keepdims=keepdim, dtype="float32").astype(x.dtype)
+    return total(x, axis=dims, keepdims=keepdim)
 
 
 class SumBackward0(_Reduction):

@@ -22,7 +22,9 @@ def _opmath(dtype):
 def _cast(values, dtype):
     """static_cast to dtype: float16/bfloat16 only convert from float, so other values go
     through float32 first (two roundings, as in torch)."""
-    if dtype.name in ("float16", "bfloat16") and values.dtype != _F32:
+    # NOTE: itemsize and kind, not dtype.name (a slow property): the 2-byte floats are float16
+    # (kind f) and ml_dtypes' bfloat16 (kind V)
+    if dtype.itemsize == 2 and dtype.kind in "fV" and values.dtype != _F32:
         values = values.astype(_F32)
     return values.astype(dtype, copy=False)
 

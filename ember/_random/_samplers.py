@@ -51,7 +51,8 @@ class Samplers:
         if (lo, hi) != (0, 1):
             u = (_fma64 if opmath == _F64 else _fma32)(u, hi - lo, lo)
         out = _cast(u, dtype)
-        out[out == _cast(np.array([high]), dtype)] = _cast(np.array([low]), dtype)
+        if dtype != opmath or (lo, hi) != (0, 1):  # else no value can reach 1: nothing to fix
+            out[out == _cast(np.array([high]), dtype)] = _cast(np.array([low]), dtype)
         return out.reshape(shape)
 
     def normal(self, shape=None, dtype=np.float32, mean=0.0, std=1.0):

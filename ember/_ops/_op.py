@@ -107,6 +107,7 @@ class Op(Node):
     _opmath = None  # set when a half-precision op computes in float32 (see _prepare)
     is_view = False  # the output shares memory (and the version counter) with input 0
     differentiable = True
+    _unmarked = False  # save() kept an array that may be an output, to be marked as one
 
     @property
     def needs_input_grad(self):
@@ -219,6 +220,8 @@ class Op(Node):
                         if isinstance(source, Tensor):
                             entry = ("input", source, source._version.value)
                             break
+                else:
+                    self._unmarked = True  # maybe an output: _record will see (_mark_outputs)
             entries.append(entry)
         self._saved = entries
 
@@ -288,7 +291,7 @@ class Op(Node):
         if outputs.__class__ is not tuple:
             # one output, the common case
             self._output_device = outputs.device
-            if self._saved:
+            if self._unmarked:
                 self._mark_outputs((outputs,), (raw,))
             if outputs.dtype.category >= FLOAT:
                 outputs._grad_fn, outputs._requires_grad = self, True
@@ -300,7 +303,7 @@ class Op(Node):
         self._n_outputs = len(outputs)
         self._output_meta = tuple((o._data.shape, o.dtype, o.device) for o in outputs)
         self._output_device = outputs[0].device
-        if self._saved:
+        if self._unmarked:
             self._mark_outputs(outputs, raw)
         for nr, out in enumerate(outputs):
             if out.dtype.category >= FLOAT:
@@ -309,9 +312,7 @@ class Op(Node):
                     out._view_version = out._version.value  # see Tensor.grad_fn
 
     def _mark_outputs(self, outs, raws):
-        saved = self._saved
-        if any(e[0] == "array" and e[1] is not None for e in saved):
-            self._saved = [self._mark_output(e, outs, raws) for e in saved]
+        self._saved = [self._mark_output(e, outs, raws) for e in self._saved]
 
     def _mark_output(self, entry, outs, raws=()):
         if entry[0] == "array" and entry[1] is not None:

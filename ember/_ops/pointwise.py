@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 
 from ember._dtype import BOOL, COMPLEX, FLOAT
-from ember._ops._elementwise import _inplace, _is_tensor, _reject, _requires, conj, out_same_dtype
+from ember._ops._elementwise import _inplace, _is_tensor, _reject, conj, out_same_dtype
 from ember._ops._op import Op, is_half, plain_binary, plain_pair, result_type
 from ember._ops.inplace import with_out
 
@@ -89,7 +89,10 @@ class MulBackward0(Op):
     def forward(self, a, b):
         # NOTE: keep only what a gradient needs, as torch does: x * 2 saves nothing of x, so a
         # later in-place write to x (or to its base) does not break this node's backward
-        self.save(a if _requires(self, 1) else None, b if _requires(self, 0) else None)
+        if self._recording:
+            x, y = self._inputs
+            self.save(a if getattr(y, "_requires_grad", False) else None,
+                      b if getattr(x, "_requires_grad", False) else None)
         return a * b
 
     def backward(self, g):

@@ -117,7 +117,9 @@ def test_named_paths_exist(key):
     text = READMES[key].read_text(encoding="utf-8")
     paths = re.findall(r"`((?:ember|examples|tests|bench|runs)/[\w./-]+)`", text)
     assert paths
-    missing = [p for p in paths if not p.startswith("runs/") and not (ROOT / p).exists()]
+    # what the commands write (runs/, make bench's table) need not exist in a fresh clone
+    generated = ("runs/", "bench/results.json")
+    missing = [p for p in paths if not p.startswith(generated) and not (ROOT / p).exists()]
     assert not missing
 
 

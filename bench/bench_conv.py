@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 import torch
-from bench_core import compare, median_time, print_header
+from bench_core import median_time, run
 
 import ember
 import ember.nn.functional as EF
@@ -69,9 +69,7 @@ def workloads():
 
 
 def main():
-    print_header()
-    for workload in workloads():
-        compare(*workload)
+    run(workloads())
 
 
 if __name__ == "__main__":

@@ -112,10 +112,15 @@ def record(name, ember_value, torch_value, target, unit):
     return ratio
 
 
-def main():
+def run(workloads):
+    """Print the table header, then one row per (name, make, target, unit, timer) workload."""
     print_header()
-    for workload in workloads():
+    for workload in workloads:
         compare(*workload)
+
+
+def main():
+    run(workloads())
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from bench_core import compare, median_time, print_header
+from bench_core import median_time, run
 
 
 def mlp(lib, sizes):
@@ -68,9 +68,7 @@ def workloads():
 
 
 def main():
-    print_header()
-    for workload in workloads():
-        compare(*workload)
+    run(workloads())
 
 
 if __name__ == "__main__":

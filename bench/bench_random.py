@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from bench_core import compare, median_time, print_header
+from bench_core import median_time, run
 
 import ember
 
@@ -62,9 +62,7 @@ def workloads():
 def main():
     torch.manual_seed(0)
     ember.manual_seed(0)
-    print_header()
-    for workload in workloads():
-        compare(*workload)
+    run(workloads())
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import functools
 
 import numpy as np
 import torch
-from bench_core import compare, median_time, print_header
+from bench_core import median_time, run
 
 N_IMAGES = 1000
 MEAN, STD = (0.4914, 0.4822, 0.4465), (0.247, 0.243, 0.261)
@@ -75,9 +75,7 @@ def workloads():
 
 
 def main():
-    print_header()
-    for workload in workloads():
-        compare(*workload)
+    run(workloads())
 
 
 if __name__ == "__main__":

@@ -84,17 +84,13 @@ class _PositiveDefinite(_Symmetric):
         return ember.linalg.cholesky_ex(value).info.eq(0)
 
 
-class _Cat(Constraint):
-    """Constraints applied to consecutive slices along ``dim``, as ember.cat joins them."""
+class _Sliced(Constraint):
+    """Constraints ``cseq`` applied to slices of a value along ``dim`` (Cat and Stack)."""
 
-    def __init__(self, cseq, dim=0, lengths=None):
+    def __init__(self, cseq, dim):
         if not all(isinstance(c, Constraint) for c in cseq):
             raise AssertionError("All elements of cseq must be Constraint instances")
         self.cseq = list(cseq)
-        self.lengths = list([1] * len(self.cseq) if lengths is None else lengths)
-        if len(self.lengths) != len(self.cseq):
-            raise AssertionError(f"lengths ({len(self.lengths)}) must match cseq "
-                                 f"({len(self.cseq)})")
         self.dim = dim
         super().__init__()
 
@@ -102,14 +98,28 @@ class _Cat(Constraint):
     def is_discrete(self):
         return any(c.is_discrete for c in self.cseq)
 
+    def _check_dim(self, value):
+        if not (-value.dim() <= self.dim < value.dim()):
+            raise AssertionError(f"dim {self.dim} out of range for value with {value.dim()} "
+                                 "dimensions")
+
+
+class _Cat(_Sliced):
+    """Constraints applied to consecutive slices along ``dim``, as ember.cat joins them."""
+
+    def __init__(self, cseq, dim=0, lengths=None):
+        super().__init__(cseq, dim)
+        self.lengths = list([1] * len(self.cseq) if lengths is None else lengths)
+        if len(self.lengths) != len(self.cseq):
+            raise AssertionError(f"lengths ({len(self.lengths)}) must match cseq "
+                                 f"({len(self.cseq)})")
+
     @property
     def event_dim(self):
         return max(c.event_dim for c in self.cseq)
 
     def check(self, value):
-        if not (-value.dim() <= self.dim < value.dim()):
-            raise AssertionError(f"dim {self.dim} out of range for value with {value.dim()} "
-                                 "dimensions")
+        self._check_dim(value)
         checks, start = [], 0
         for constr, length in zip(self.cseq, self.lengths):
             checks.append(constr.check(value.narrow(self.dim, start, length)))
@@ -117,19 +127,11 @@ class _Cat(Constraint):
         return ember.cat(checks, self.dim)
 
 
-class _Stack(Constraint):
+class _Stack(_Sliced):
     """Constraints applied to the slices along ``dim``, as ember.stack joins them."""
 
     def __init__(self, cseq, dim=0):
-        if not all(isinstance(c, Constraint) for c in cseq):
-            raise AssertionError("All elements of cseq must be Constraint instances")
-        self.cseq = list(cseq)
-        self.dim = dim
-        super().__init__()
-
-    @property
-    def is_discrete(self):
-        return any(c.is_discrete for c in self.cseq)
+        super().__init__(cseq, dim)
 
     @property
     def event_dim(self):
@@ -139,8 +141,6 @@ class _Stack(Constraint):
         return dim
 
     def check(self, value):
-        if not (-value.dim() <= self.dim < value.dim()):
-            raise AssertionError(f"dim {self.dim} out of range for value with {value.dim()} "
-                                 "dimensions")
+        self._check_dim(value)
         vs = [value.select(self.dim, i) for i in range(value.size(self.dim))]
         return ember.stack([constr.check(v) for v, constr in zip(vs, self.cseq)], self.dim)

@@ -12,16 +12,26 @@ from ember.distributions.transforms import Transform
 from ember.distributions.utils import _finfo, _Number, broadcast_all, lazy_property
 
 
-class ExpTransform(Transform):
+class _ParameterFree(Transform):
+    """A transform without parameters: equal to every instance of its class. As in torch, an
+    instance of a subclass of, say, ExpTransform still compares as an ExpTransform."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if _ParameterFree in cls.__bases__:
+            cls._equal_to = cls
+
+    def __eq__(self, other):
+        return isinstance(other, self._equal_to)
+
+
+class ExpTransform(_ParameterFree):
     """y = exp(x)."""
 
     domain = constraints.real
     codomain = constraints.positive
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, ExpTransform)
 
     def _call(self, x):
         return x.exp()
@@ -70,16 +80,20 @@ class PowerTransform(Transform):
     def forward_shape(self, shape):
         return ember.broadcast_shapes(shape, getattr(self.exponent, "shape", ()))
 
-    def inverse_shape(self, shape):
-        return ember.broadcast_shapes(shape, getattr(self.exponent, "shape", ()))
+    inverse_shape = forward_shape  # the exponent broadcasts the same way both ways
+
+
+def _clip_to_unit(p):
+    """p clamped into [tiny, 1 - eps] of its dtype, so that log(p) and log1p(-p) are finite."""
+    finfo = _finfo(p.dtype)
+    return p.clamp(min=float(finfo.tiny), max=1.0 - float(finfo.eps))
 
 
 def _clipped_sigmoid(x):
-    finfo = _finfo(x.dtype)
-    return ember.clamp(ember.sigmoid(x), min=float(finfo.tiny), max=1.0 - float(finfo.eps))
+    return _clip_to_unit(ember.sigmoid(x))
 
 
-class SigmoidTransform(Transform):
+class SigmoidTransform(_ParameterFree):
     """y = sigmoid(x), clipped into [tiny, 1 - eps]."""
 
     domain = constraints.real
@@ -87,31 +101,24 @@ class SigmoidTransform(Transform):
     bijective = True
     sign = +1
 
-    def __eq__(self, other):
-        return isinstance(other, SigmoidTransform)
-
     def _call(self, x):
         return _clipped_sigmoid(x)
 
     def _inverse(self, y):
-        finfo = _finfo(y.dtype)
-        y = y.clamp(min=float(finfo.tiny), max=1.0 - float(finfo.eps))
+        y = _clip_to_unit(y)
         return y.log() - (-y).log1p()
 
     def log_abs_det_jacobian(self, x, y):
         return -F.softplus(-x) - F.softplus(x)
 
 
-class SoftplusTransform(Transform):
+class SoftplusTransform(_ParameterFree):
     """y = log(1 + exp(x))."""
 
     domain = constraints.real
     codomain = constraints.positive
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, SoftplusTransform)
 
     def _call(self, x):
         return F.softplus(x)
@@ -123,16 +130,13 @@ class SoftplusTransform(Transform):
         return -F.softplus(-x)
 
 
-class TanhTransform(Transform):
+class TanhTransform(_ParameterFree):
     """y = tanh(x); the Jacobian in torch's stable form 2 (log 2 - x - softplus(-2x))."""
 
     domain = constraints.real
     codomain = constraints.interval(-1.0, 1.0)
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, TanhTransform)
 
     def _call(self, x):
         return x.tanh()
@@ -144,14 +148,11 @@ class TanhTransform(Transform):
         return 2.0 * (math.log(2.0) - x - F.softplus(-2.0 * x))
 
 
-class AbsTransform(Transform):
+class AbsTransform(_ParameterFree):
     """y = |x| (not bijective; the inverse returns y)."""
 
     domain = constraints.real
     codomain = constraints.positive
-
-    def __eq__(self, other):
-        return isinstance(other, AbsTransform)
 
     def _call(self, x):
         return x.abs()
@@ -181,11 +182,7 @@ class AffineTransform(Transform):
             return constraints.real
         return constraints.independent(constraints.real, self.event_dim)
 
-    @constraints.dependent_property(is_discrete=False)
-    def codomain(self):
-        if self.event_dim == 0:
-            return constraints.real
-        return constraints.independent(constraints.real, self.event_dim)
+    codomain = domain  # the reals (over event_dim dims) onto themselves
 
     def with_cache(self, cache_size=1):
         if self._cache_size == cache_size:
@@ -226,9 +223,7 @@ class AffineTransform(Transform):
         return ember.broadcast_shapes(shape, getattr(self.loc, "shape", ()),
                                       getattr(self.scale, "shape", ()))
 
-    def inverse_shape(self, shape):
-        return ember.broadcast_shapes(shape, getattr(self.loc, "shape", ()),
-                                      getattr(self.scale, "shape", ()))
+    inverse_shape = forward_shape  # loc and scale broadcast the same way both ways
 
 
 def _same_value(a, b):

@@ -9,7 +9,7 @@ import math
 import ember
 import ember.nn.functional as F
 from ember.distributions import constraints
-from ember.distributions._transforms_elementwise import _clipped_sigmoid
+from ember.distributions._transforms_elementwise import _clipped_sigmoid, _ParameterFree
 from ember.distributions.transforms import Transform
 from ember.distributions.utils import (
     _finfo,
@@ -75,14 +75,11 @@ class CorrCholeskyTransform(Transform):
         return shape[:-2] + (D * (D - 1) // 2,)
 
 
-class SoftmaxTransform(Transform):
+class SoftmaxTransform(_ParameterFree):
     """Unconstrained vectors to the simplex by softmax (not bijective: the inverse is log)."""
 
     domain = constraints.real_vector
     codomain = constraints.simplex
-
-    def __eq__(self, other):
-        return isinstance(other, SoftmaxTransform)
 
     def _call(self, x):
         probs = (x - x.max(-1, True)[0]).exp()
@@ -95,20 +92,15 @@ class SoftmaxTransform(Transform):
         _needs_last_dim(shape)
         return shape
 
-    def inverse_shape(self, shape):
-        _needs_last_dim(shape)
-        return shape
+    inverse_shape = forward_shape
 
 
-class StickBreakingTransform(Transform):
+class StickBreakingTransform(_ParameterFree):
     """Vectors of length K - 1 to the K-simplex by stick breaking (bijective)."""
 
     domain = constraints.real_vector
     codomain = constraints.simplex
     bijective = True
-
-    def __eq__(self, other):
-        return isinstance(other, StickBreakingTransform)
 
     def _call(self, x):
         offset = x.shape[-1] + 1 - x.new_ones(x.shape[-1]).cumsum(-1)
@@ -138,14 +130,11 @@ class StickBreakingTransform(Transform):
         return shape[:-1] + (shape[-1] - 1,)
 
 
-class LowerCholeskyTransform(Transform):
+class LowerCholeskyTransform(_ParameterFree):
     """Square matrices to lower-triangular ones with a positive (exponentiated) diagonal."""
 
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.lower_cholesky
-
-    def __eq__(self, other):
-        return isinstance(other, LowerCholeskyTransform)
 
     def _call(self, x):
         return x.tril(-1) + x.diagonal(dim1=-2, dim2=-1).exp().diag_embed()
@@ -154,14 +143,11 @@ class LowerCholeskyTransform(Transform):
         return y.tril(-1) + y.diagonal(dim1=-2, dim2=-1).log().diag_embed()
 
 
-class PositiveDefiniteTransform(Transform):
+class PositiveDefiniteTransform(_ParameterFree):
     """Square matrices to positive-definite ones, L L^T of the LowerCholeskyTransform L."""
 
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.positive_definite
-
-    def __eq__(self, other):
-        return isinstance(other, PositiveDefiniteTransform)
 
     def _call(self, x):
         x = LowerCholeskyTransform()(x)
@@ -180,16 +166,21 @@ def _check_dim(name, value, dim, size, size_name, what):
                              f"{size}")
 
 
+def _with_cache_all(tseq, cache_size):
+    """The transforms of tseq (which must all be Transforms) as a list, given cache_size."""
+    if not all(isinstance(t, Transform) for t in tseq):
+        raise AssertionError("All elements of tseq must be Transform instances")
+    if cache_size:
+        tseq = [t.with_cache(cache_size) for t in tseq]
+    return list(tseq)
+
+
 class CatTransform(Transform):
     """Transforms applied to consecutive slices of lengths ``lengths`` along dim."""
 
     def __init__(self, tseq, dim=0, lengths=None, cache_size=0):
-        if not all(isinstance(t, Transform) for t in tseq):
-            raise AssertionError("All elements of tseq must be Transform instances")
-        if cache_size:
-            tseq = [t.with_cache(cache_size) for t in tseq]
+        self.transforms = _with_cache_all(tseq, cache_size)
         super().__init__(cache_size=cache_size)
-        self.transforms = list(tseq)
         self.lengths = list([1] * len(self.transforms) if lengths is None else lengths)
         if len(self.lengths) != len(self.transforms):
             raise AssertionError(f"lengths ({len(self.lengths)}) must match transforms "
@@ -258,12 +249,8 @@ class StackTransform(Transform):
     """Transforms applied to the slices along dim, one transform per slice."""
 
     def __init__(self, tseq, dim=0, cache_size=0):
-        if not all(isinstance(t, Transform) for t in tseq):
-            raise AssertionError("All elements of tseq must be Transform instances")
-        if cache_size:
-            tseq = [t.with_cache(cache_size) for t in tseq]
+        self.transforms = _with_cache_all(tseq, cache_size)
         super().__init__(cache_size=cache_size)
-        self.transforms = list(tseq)
         self.dim = dim
 
     def with_cache(self, cache_size=1):

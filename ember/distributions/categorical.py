@@ -104,7 +104,4 @@ class Categorical(Distribution):
 
     def enumerate_support(self, expand=True):
         values = ember.arange(self._num_events, dtype=ember.long, device=self._param.device)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + self._batch_shape)
-        return values
+        return self._support_values(values, expand)

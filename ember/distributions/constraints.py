@@ -82,14 +82,18 @@ class _DependentProperty(property, _Dependent):
         return _DependentProperty(fn, is_discrete=self._is_discrete, event_dim=self._event_dim)
 
 
+def _check_is_constraint(base_constraint):
+    if not isinstance(base_constraint, Constraint):
+        raise AssertionError("base_constraint must be a Constraint, got "
+                             f"{type(base_constraint).__name__}")
+
+
 class _IndependentConstraint(Constraint):
     """A constraint that treats ``reinterpreted_batch_ndims`` more dims as one event: valid
     only where all its entries are."""
 
     def __init__(self, base_constraint, reinterpreted_batch_ndims):
-        if not isinstance(base_constraint, Constraint):
-            raise AssertionError("base_constraint must be a Constraint, got "
-                                 f"{type(base_constraint).__name__}")
+        _check_is_constraint(base_constraint)
         if not isinstance(reinterpreted_batch_ndims, int):
             raise AssertionError("reinterpreted_batch_ndims must be an int, got "
                                  f"{type(reinterpreted_batch_ndims).__name__}")
@@ -127,9 +131,7 @@ class MixtureSameFamilyConstraint(Constraint):
     the mixture dimension added back."""
 
     def __init__(self, base_constraint):
-        if not isinstance(base_constraint, Constraint):
-            raise AssertionError("base_constraint must be a Constraint, got "
-                                 f"{type(base_constraint).__name__}")
+        _check_is_constraint(base_constraint)
         self.base_constraint = base_constraint
         super().__init__()
 

@@ -7,7 +7,7 @@ import warnings
 
 import ember
 from ember.distributions import constraints
-from ember.distributions.utils import lazy_property
+from ember.distributions.utils import broadcast_all, lazy_property
 
 __all__ = ["Distribution"]
 
@@ -177,9 +177,49 @@ class Distribution:
                 "__init__ method must also define a custom .expand() method.")
         return self.__new__(type(self)) if _instance is None else _instance
 
+    def _expand_params(self, cls, batch_shape, _instance, names):
+        """torch's expand, shared: a new ``cls`` (or ``_instance``) whose attributes ``names``
+        (those this one has) are expanded views, tensors to batch_shape + event_shape and
+        component distributions to batch_shape; initialised without validation."""
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = ember.Size(batch_shape)
+        for name in names:
+            if name not in self.__dict__:
+                continue  # a lazily computed parameter that was never asked for
+            value = self.__dict__[name]
+            if isinstance(value, Distribution):
+                setattr(new, name, value.expand(batch_shape))
+            else:
+                setattr(new, name, value.expand(batch_shape + self._event_shape))
+        # Distribution's own __init__: the next one in cls's MRO may be a parameter mixin's
+        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def _support_values(self, values, expand):
+        """enumerate_support's layout: the 1-D ``values`` along a new leftmost dim, before
+        batch_shape, expanded over it if asked."""
+        values = values.view((-1,) + (1,) * len(self._batch_shape))
+        if expand:
+            values = values.expand((-1,) + self._batch_shape)
+        return values
+
     def __repr__(self):
         param_names = [k for k in self.arg_constraints if k in self.__dict__]
         args_string = ", ".join(
             f"{p}: {self.__dict__[p] if self.__dict__[p].numel() == 1 else self.__dict__[p].size()}"
             for p in param_names)
         return self.__class__.__name__ + "(" + args_string + ")"
+
+
+class _LocScale:
+    """The location-scale parameters of Normal, Laplace and Cauchy: loc and scale broadcast
+    together, their shape the batch shape; the support is the real line."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.size(), validate_args=validate_args)

@@ -9,6 +9,7 @@ from ember.distributions import constraints
 from ember.distributions.gamma import Gamma
 from ember.distributions.transformed_distribution import TransformedDistribution
 from ember.distributions.transforms import PowerTransform
+from ember.distributions.utils import _delegate
 
 __all__ = ["InverseGamma"]
 
@@ -21,6 +22,9 @@ class InverseGamma(TransformedDistribution):
     support = constraints.positive
     has_rsample = True
 
+    concentration = _delegate("base_dist.concentration")
+    rate = _delegate("base_dist.rate")
+
     def __init__(self, concentration, rate, validate_args=None):
         base_dist = Gamma(concentration, rate, validate_args=validate_args)
         neg_one = -base_dist.rate.new_ones(())
@@ -29,14 +33,6 @@ class InverseGamma(TransformedDistribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(InverseGamma, _instance)
         return super().expand(batch_shape, _instance=new)
-
-    @property
-    def concentration(self):
-        return self.base_dist.concentration
-
-    @property
-    def rate(self):
-        return self.base_dist.rate
 
     @property
     def mean(self):

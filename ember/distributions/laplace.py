@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import ember
-from ember.distributions import constraints
-from ember.distributions.distribution import Distribution
-from ember.distributions.utils import _finfo, _Number, broadcast_all
+from ember.distributions.distribution import Distribution, _LocScale
+from ember.distributions.utils import _finfo
 
 __all__ = ["Laplace"]
 
 
-class Laplace(Distribution):
+class Laplace(_LocScale, Distribution):
     """The Laplace distribution; samples are torch's for the same seed (uniform_ noise on
     (eps - 1, 1) through the inverse cdf)."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
 
     @property
     def mean(self):
@@ -34,22 +29,8 @@ class Laplace(Distribution):
     def stddev(self):
         return (2**0.5) * self.scale
 
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        if isinstance(loc, _Number) and isinstance(scale, _Number):
-            batch_shape = ember.Size()
-        else:
-            batch_shape = self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
-
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Laplace, _instance)
-        batch_shape = ember.Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        super(Laplace, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(Laplace, batch_shape, _instance, ("loc", "scale"))
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)

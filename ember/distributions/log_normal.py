@@ -6,6 +6,7 @@ from ember.distributions import constraints
 from ember.distributions.normal import Normal
 from ember.distributions.transformed_distribution import TransformedDistribution
 from ember.distributions.transforms import ExpTransform
+from ember.distributions.utils import _delegate
 
 __all__ = ["LogNormal"]
 
@@ -17,6 +18,9 @@ class LogNormal(TransformedDistribution):
     support = constraints.positive
     has_rsample = True
 
+    loc = _delegate("base_dist.loc")
+    scale = _delegate("base_dist.scale")
+
     def __init__(self, loc, scale, validate_args=None):
         base_dist = Normal(loc, scale, validate_args=validate_args)
         super().__init__(base_dist, ExpTransform(), validate_args=validate_args)
@@ -24,14 +28,6 @@ class LogNormal(TransformedDistribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(LogNormal, _instance)
         return super().expand(batch_shape, _instance=new)
-
-    @property
-    def loc(self):
-        return self.base_dist.loc
-
-    @property
-    def scale(self):
-        return self.base_dist.scale
 
     @property
     def mean(self):

@@ -9,7 +9,7 @@ from ember.distributions import constraints
 from ember.distributions.binomial import Binomial
 from ember.distributions.categorical import Categorical
 from ember.distributions.distribution import Distribution
-from ember.distributions.utils import broadcast_all
+from ember.distributions.utils import _delegate, broadcast_all
 
 __all__ = ["Multinomial"]
 
@@ -19,6 +19,10 @@ class Multinomial(Distribution):
     seed. total_count must be one int (inhomogeneous counts are not supported, as in torch)."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+
+    logits = _delegate("_categorical.logits")
+    probs = _delegate("_categorical.probs")
+    param_shape = _delegate("_categorical.param_shape")
 
     @property
     def mean(self):
@@ -39,29 +43,13 @@ class Multinomial(Distribution):
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Multinomial, _instance)
-        batch_shape = ember.Size(batch_shape)
+        new = self._expand_params(Multinomial, batch_shape, _instance, ("_categorical",))
         new.total_count = self.total_count
-        new._categorical = self._categorical.expand(batch_shape)
-        super(Multinomial, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
         return new
 
     @constraints.dependent_property(is_discrete=True, event_dim=1)
     def support(self):
         return constraints.multinomial(self.total_count)
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     def sample(self, sample_shape=()):
         sample_shape = ember.Size(sample_shape)

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import math
+
 import ember
 from ember.distributions import constraints
 from ember.distributions.distribution import Distribution
 from ember.distributions.independent import Independent
 from ember.distributions.transforms import ComposeTransform, Transform
-from ember.distributions.utils import _sum_rightmost
+from ember.distributions.utils import _delegate, _sum_rightmost
 
 __all__ = ["TransformedDistribution"]
 
@@ -129,3 +131,35 @@ class TransformedDistribution(Distribution):
         for transform in self.transforms:
             value = transform(value)
         return value
+
+
+class _HalfSymmetric(TransformedDistribution):
+    """|X| for X symmetric about 0 with the given scale (HalfNormal, HalfCauchy): twice the
+    base density on [0, inf); cdf, icdf and entropy follow from the base distribution's."""
+
+    arg_constraints = {"scale": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+
+    scale = _delegate("base_dist.scale")
+
+    @property
+    def mode(self):
+        return ember.zeros_like(self.scale)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        log_prob = self.base_dist.log_prob(value) + math.log(2)
+        return ember.where(value >= 0, log_prob, -math.inf)
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return 2 * self.base_dist.cdf(value) - 1
+
+    def icdf(self, prob):
+        return self.base_dist.icdf((prob + 1) / 2)
+
+    def entropy(self):
+        return self.base_dist.entropy() - math.log(2)

@@ -4,6 +4,7 @@ logits <-> probabilities, lazily computed parameters and triangular packing."""
 from __future__ import annotations
 
 from functools import update_wrapper
+from operator import attrgetter
 
 import numpy as np
 
@@ -99,6 +100,44 @@ class _lazy_property_and_property(lazy_property, property):
 
     def __init__(self, wrapped):
         property.__init__(self, wrapped)
+
+
+class _BinaryProbsLogits:
+    """probs and logits of a binary outcome (Bernoulli, Binomial, NegativeBinomial, Geometric,
+    LogitRelaxedBernoulli): one is given, the other derived from it on first use."""
+
+    def _set_probs_or_logits(self, probs, logits, total_count=None):
+        """Store the one of probs / logits given as a tensor (broadcast with total_count,
+        which takes its dtype, where there is one) and return it."""
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        name, value = ("probs", probs) if probs is not None else ("logits", logits)
+        if total_count is None:
+            (param,) = broadcast_all(value)
+        else:
+            total_count, param = broadcast_all(total_count, value)
+            self.total_count = total_count.type_as(param)
+        setattr(self, name, param)
+        return param
+
+    @property
+    def _param(self):
+        # whichever is stored: both have the same shape, dtype and device
+        return self.probs if "probs" in self.__dict__ else self.logits
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+
+def _delegate(path):
+    """A read-only property that returns the attribute at the dotted ``path`` of the instance
+    (e.g. "base_dist.scale")."""
+    return property(attrgetter(path))
 
 
 def _tril_mask(n, diag, device):

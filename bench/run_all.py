@@ -36,11 +36,13 @@ import bench_dataloader
 import bench_nn
 import bench_random
 import bench_vision
+import bench_vision_models
 import numpy as np
 import torch
 
 HERE = Path(__file__).resolve().parent
-MODULES = [bench_core, bench_conv, bench_nn, bench_dataloader, bench_random, bench_vision]
+MODULES = [bench_core, bench_conv, bench_nn, bench_dataloader, bench_random, bench_vision,
+           bench_vision_models]
 IMPORT_NAME = "import ember / import torch (fresh process)"
 MEMORY_NAME = "RSS after import (fresh process)"
 # NOTE: the import is timed inside the child, so interpreter start-up and exit are left out

@@ -2,7 +2,7 @@
 ``ember.compat`` serves it as ``torchvision``."""
 
 from ember import __version__  # noqa: F401
-from ember.vision import datasets, io, ops, transforms, utils  # noqa: F401
+from ember.vision import datasets, io, models, ops, transforms, utils  # noqa: F401
 
 _image_backend = "PIL"
 

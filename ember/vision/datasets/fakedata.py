@@ -39,10 +39,7 @@ class FakeData(VisionDataset):
         ember.set_rng_state(rng_state)
 
         img = ToPILImage()(img)
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
+        img, target = self._transform(img, target)
         return img, target.item()
 
     def __len__(self) -> int:

@@ -129,11 +129,7 @@ class DatasetFolder(VisionDataset):
         """(sample, target): the loaded sample and its class index."""
         path, target = self.samples[index]
         sample = self.loader(path)
-        if self.transform is not None:
-            sample = self.transform(sample)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return sample, target
+        return self._transform(sample, target)
 
     def __len__(self) -> int:
         return len(self.samples)

@@ -110,11 +110,7 @@ class MNIST(VisionDataset):
         """(image, target): a PIL image of mode "L" and the class index as an int."""
         img, target = self.data[index], int(self.targets[index])
         img = _pil_image().fromarray(img.numpy())
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transform(img, target)
 
     def __len__(self) -> int:
         return len(self.data)

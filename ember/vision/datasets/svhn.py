@@ -55,11 +55,7 @@ class SVHN(VisionDataset):
         """(image, target): an RGB PIL image and the digit."""
         img, target = self.data[index], int(self.labels[index])
         img = _pil_image().fromarray(np.transpose(img, (1, 2, 0)))
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transform(img, target)
 
     def __len__(self) -> int:
         return len(self.data)

@@ -81,6 +81,19 @@ class VisionDataset(Dataset):
         """Lines added to the repr after the root location."""
         return ""
 
+    def _transform(self, sample: Any, target: Any) -> tuple[Any, Any]:
+        # what every dataset's __getitem__ ends with
+        return _apply(self.transform, self.target_transform, sample, target)
+
+
+def _apply(transform, target_transform, sample, target):
+    """``transform`` on the sample and ``target_transform`` on the target, where given."""
+    if transform is not None:
+        sample = transform(sample)
+    if target_transform is not None:
+        target = target_transform(target)
+    return sample, target
+
 
 class StandardTransform:
     """Applies ``transform`` to the input and ``target_transform`` to the target."""
@@ -91,11 +104,7 @@ class StandardTransform:
         self.target_transform = target_transform
 
     def __call__(self, input: Any, target: Any) -> tuple[Any, Any]:
-        if self.transform is not None:
-            input = self.transform(input)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return input, target
+        return _apply(self.transform, self.target_transform, input, target)
 
     def _format_transform_repr(self, transform: Callable, head: str) -> list[str]:
         return _format_transform_repr(transform, head)

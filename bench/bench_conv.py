@@ -6,11 +6,9 @@ Run: python bench/bench_conv.py
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import torch
-from bench_core import median_time, run
+from bench_core import quiet_time, run
 
 import ember
 import ember.nn.functional as EF
@@ -53,13 +51,6 @@ def cases():
     # no targets set for these two: shown for reference
     yield "conv2d forward, same shapes", conv_forward, None
     yield "max_pool2d 2x2 fwd+bwd (64,16,32,32)", pool_step, None
-
-
-def quiet_time(step):
-    """median_time after a pause: the other library's worker threads spin for a while after
-    their last task, and would otherwise steal the cores being measured."""
-    time.sleep(0.5)
-    return median_time(step, repeat=7, budget=1.5)
 
 
 def workloads():

@@ -46,6 +46,13 @@ def median_time(fn, repeat=7, budget=0.2):
     return statistics.median(rounds)
 
 
+def quiet_time(step, repeat=7, budget=1.5):
+    """median_time after a pause: the other library's worker threads spin for a while after
+    their last task, and would otherwise steal the cores being measured."""
+    time.sleep(0.5)
+    return median_time(step, repeat=repeat, budget=budget)
+
+
 def cases():
     rng = np.random.default_rng(0)
     a44, b44 = rng.standard_normal((4, 4), np.float32), rng.standard_normal((4, 4), np.float32)

@@ -6,11 +6,9 @@ Run: python bench/bench_vision_models.py
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import torch
-from bench_core import median_time, run
+from bench_core import quiet_time, run
 from bench_vision import _torchvision
 
 import ember
@@ -53,17 +51,15 @@ def cases():
     yield f"resnet18 forward, eval, no_grad, ({BATCH},3,{SIZE},{SIZE})", forward("resnet18"), 3.0
 
 
-def quiet_time(step):
-    """median_time after a pause (the other library's worker threads spin for a while after
-    their last task), with rounds long enough for a call of a few hundred milliseconds."""
-    time.sleep(0.5)
-    return median_time(step, repeat=5, budget=3.0)
+def long_quiet_time(step):
+    """quiet_time with rounds long enough for a call of a few hundred milliseconds."""
+    return quiet_time(step, repeat=5, budget=3.0)
 
 
 def workloads():
     """(name, make, target, unit, timer) for each case, as compare() takes them."""
     for name, make, target in cases():
-        yield name, make, target, "ms", quiet_time
+        yield name, make, target, "ms", long_quiet_time
 
 
 def main():

@@ -59,7 +59,7 @@ class _GraphTask:
         self.captured = {}
 
     def execute(self, root_edges, root_grads, inputs):
-        deps, reachable, leaf_hooks = _count_dependencies(root_edges)
+        deps, leaf_hooks = _count_dependencies(root_edges)
         previous_mode = _grad_state.enabled
         _grad_state.enabled = self.create_graph
         try:
@@ -69,7 +69,7 @@ class _GraphTask:
             else:
                 if inputs is not None:
                     self.targets = {_grad_edge(t): i for i, t in enumerate(inputs)}
-                    self.needed = _nodes_leading_to(self.targets, reachable)
+                    self.needed = _nodes_leading_to(self.targets, deps)
                 self._run_ordered(root_edges, root_grads, deps)
         finally:
             _grad_state.enabled = previous_mode
@@ -224,27 +224,26 @@ def _wrap_array(array):
 
 
 def _count_dependencies(root_edges):
-    """For every node reachable from the roots, the number of edges that lead into it; also
-    whether any reached leaf has hooks (they must fire in torch's exact order)."""
+    """For every node reachable from the roots, the number of edges that lead into it (its keys
+    are the reachable nodes); also whether any reached leaf has hooks (they must fire in
+    torch's exact order)."""
     deps = {}
     for node, _ in root_edges:
         deps[node] = deps.get(node, 0) + 1
     stack = list(deps)
-    seen = set(stack)
     while stack:
         for edge in stack.pop()._edges:
             if edge:
                 child = edge[0]
-                if child in seen:
+                if child in deps:
                     deps[child] += 1
                 else:
                     deps[child] = 1
-                    seen.add(child)
                     if child._edges:
                         stack.append(child)
     leaf_hooks = leaf_hooks_state.registered and any(
         n.__class__ is AccumulateGrad and _has_leaf_hooks(n) for n in deps)
-    return deps, seen, leaf_hooks
+    return deps, leaf_hooks
 
 
 def _has_leaf_hooks(node):

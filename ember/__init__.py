@@ -178,8 +178,8 @@ from ember import version  # noqa: E402 - torch.version
 # that only computes with tensors touches none of them. They load on first attribute access
 # (PEP 562): `ember.nn`, `import ember.nn` and `from ember import save` work as if imported here.
 _LAZY_SUBMODULES = frozenset(
-    {"backends", "distributions", "linalg", "nn", "optim", "serialization", "special", "testing",
-     "utils"})
+    {"backends", "distributions", "hub", "linalg", "nn", "optim", "serialization", "special",
+     "testing", "utils"})
 _LAZY_NAMES = {  # name -> (module, attribute)
     "cdist": ("ember._ops.cdist", "cdist"),
     "finfo": ("ember._finfo", "finfo"),

@@ -16,6 +16,7 @@ from ember._ops import elementwise_misc as Ex
 from ember._ops import elementwise_more as Em
 from ember._ops import histogram as Hg
 from ember._ops import index_ops as Ix
+from ember._ops import inplace_views as Iv
 from ember._ops import join as J
 from ember._ops import legacy as Lg
 from ember._ops import linalg as L
@@ -221,6 +222,9 @@ class TensorMethods:
     mH, H, adjoint = property(Cx.mH), property(Cx.H), Cx.adjoint  # complex: a conjugated copy
     swapaxes, swapdims, movedim, moveaxis = S.swapaxes, S.swapdims, Vw.movedim, Vw.moveaxis
     flatten, unflatten, ravel, as_strided = Vw.flatten, Vw.unflatten, Vw.ravel, St.as_strided
+    unsqueeze_, squeeze_, t_, transpose_, as_strided_ = (Iv.unsqueeze_, Iv.squeeze_, Iv.t_,
+                                                         Iv.transpose_, Iv.as_strided_)
+    swapdims_ = swapaxes_ = Iv.transpose_
     view_as, reshape_as, expand_as, broadcast_to = (Vw.view_as, Vw.reshape_as, Vw.expand_as,
                                                     Vw.broadcast_to)
     narrow, select, diagonal, unbind = Vw.narrow, Vw.select, Vw.diagonal, J.unbind

@@ -328,8 +328,53 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     dtype, device = out_options("full", out, dtype, device)
     if dtype is None:
         dtype = _infer_dtype(fill_value)
+    fill_value = _checked_fill(_number(fill_value), to_dtype(dtype))
     result = _factory(fill_value, shape_of((size,)), dtype, device, False)
     return write_out(result, out, requires_grad)
+
+
+_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+            "int64": "int64_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "float32": "float", "float64": "double", "complex64": "c10::complex<float>",
+            "complex128": "c10::complex<double>"}
+_FLOAT_MAX = {"float16": 65504.0, "bfloat16": (2 - 2**-7) * 2**127,
+              "float32": (2 - 2**-23) * 2**127, "float64": 1.7976931348623157e308}
+_FLOAT_MAX.update(complex64=_FLOAT_MAX["float32"], complex128=_FLOAT_MAX["float64"])
+
+
+def _checked_fill(value, dtype):
+    """A fill value as torch's checked scalar conversion takes it: a Python int beyond int64 and
+    uint64 is an OverflowError; a value outside the dtype's range (a complex with an imaginary
+    part, for a real dtype) torch's RuntimeError; a negative int wraps into an unsigned dtype
+    down to minus its maximum; bool takes anything."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**64:
+        raise OverflowError("int too big to convert" if value > 0 else
+                            "can't convert negative int to unsigned")
+    if dtype.category == BOOL or not isinstance(value, numbers.Number):
+        return value
+    parts = [value.real, value.imag] if isinstance(value, complex) else [value]
+    if dtype.category != COMPLEX and len(parts) == 2:
+        if parts[1] != 0:
+            _fill_overflow(dtype)
+        parts = parts[:1]
+        value = parts[0]
+    for part in parts:
+        if dtype.category >= FLOAT:
+            bad = not math.isinf(part) and abs(part) > _FLOAT_MAX[dtype.name]
+        else:
+            info = numpy.iinfo(dtype.np)
+            low = -int(info.max) if isinstance(part, int) and not dtype.is_signed else info.min
+            bad = part != part or not low <= part <= info.max
+        if bad:
+            _fill_overflow(dtype)
+    if isinstance(value, int) and value < 0 and not dtype.is_signed:
+        value %= 2 ** (8 * dtype.itemsize)
+    return value
+
+
+def _fill_overflow(dtype):
+    raise RuntimeError(f"value cannot be converted to type {_C_TYPES[dtype.name]} without "
+                       "overflow")
 
 
 def _like(fn, input, dtype, device, requires_grad, *args):
@@ -409,6 +454,9 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 def range(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
     """Deprecated in torch: like arange but end is included; float by default (torch.range)."""
+    warnings.warn("torch.range is deprecated and will be removed in a future release because "
+                  "its behavior is inconsistent with Python's range builtin. Instead, use "
+                  "torch.arange, which produces values in [start, end).", UserWarning, stacklevel=2)
     if end is None:
         start, end = 0, start
     start, end, step = _number(start), _number(end), _number(step)

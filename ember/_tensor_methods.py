@@ -14,6 +14,7 @@ from ember._ops import decomp as D
 from ember._ops import division as Dv
 from ember._ops import elementwise_misc as Ex
 from ember._ops import elementwise_more as Em
+from ember._ops import factory_args as Fa
 from ember._ops import histogram as Hg
 from ember._ops import index_ops as Ix
 from ember._ops import inplace_views as Iv
@@ -111,19 +112,19 @@ class TensorMethods:
                         requires_grad=requires_grad)
 
     # the size as torch takes it: new_zeros(2, 3), new_zeros((2, 3)) or new_zeros(size=(2, 3))
-    def new_empty(self, *args, size=C.NO_SIZE, dtype=None, device=None, requires_grad=False,
+    def new_empty(self, *args, size=Fa.NO_SIZE, dtype=None, device=None, requires_grad=False,
                   layout=None, pin_memory=False):
-        shape = C.size_arg("new_empty", args, size)
+        shape = Fa.size_arg("new_empty", args, size)
         return C.empty(shape, **self._new_kwargs(dtype, device, requires_grad))
 
-    def new_zeros(self, *args, size=C.NO_SIZE, dtype=None, device=None, requires_grad=False,
+    def new_zeros(self, *args, size=Fa.NO_SIZE, dtype=None, device=None, requires_grad=False,
                   layout=None, pin_memory=False):
-        shape = C.size_arg("new_zeros", args, size)
+        shape = Fa.size_arg("new_zeros", args, size)
         return C.zeros(shape, **self._new_kwargs(dtype, device, requires_grad))
 
-    def new_ones(self, *args, size=C.NO_SIZE, dtype=None, device=None, requires_grad=False,
+    def new_ones(self, *args, size=Fa.NO_SIZE, dtype=None, device=None, requires_grad=False,
                  layout=None, pin_memory=False):
-        shape = C.size_arg("new_ones", args, size)
+        shape = Fa.size_arg("new_ones", args, size)
         return C.ones(shape, **self._new_kwargs(dtype, device, requires_grad))
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from ember._ops import reduce_misc as Rm
-from ember._ops.creation import _scalar_name
+from ember._ops.factory_args import _scalar_name
 
 _COMPUTE_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
                   "donot_use_mm_for_euclid_dist")

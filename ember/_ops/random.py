@@ -14,16 +14,15 @@ from ember._device import to_device
 from ember._dtype import COMPLEX, FLOAT, to_dtype
 from ember._ops._elementwise import _reject
 from ember._ops._op import Op
-from ember._ops.creation import (
+from ember._ops.creation import _finish, zeros_like
+from ember._ops.factory_args import (
     NO_SIZE,
-    _finish,
     _scalar_name,
     check_size_sequence,
     out_options,
     shape_of,
     size_arg,
     write_out,
-    zeros_like,
 )
 from ember._ops.inplace import inplace_update, with_out
 

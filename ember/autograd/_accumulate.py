@@ -8,7 +8,8 @@ import sys
 import weakref
 
 from ember._backend import xp_of
-from ember._ops._op import Node, Op
+from ember._ops._node import Node
+from ember._ops._op import Op
 
 
 class AccumulateGrad(Node):

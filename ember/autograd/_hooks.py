@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import weakref
 
-from ember._ops._op import _RemovableHandle
+from ember._ops._node import _RemovableHandle
 
 
 class _LeafHooks:

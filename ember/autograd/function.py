@@ -12,7 +12,8 @@ from __future__ import annotations
 import functools
 
 from ember._dtype import FLOAT
-from ember._ops._op import Node, _edge, _raise_freed, _raise_modified, _SavedOutput, _sequence
+from ember._ops._node import Node
+from ember._ops._op import _edge, _raise_freed, _raise_modified, _SavedOutput, _sequence
 from ember.autograd.grad_mode import no_grad
 from ember.autograd.grad_mode import state as _grad_state
 

@@ -14,12 +14,11 @@ from ember._dtype import bfloat16 as _bfloat16
 from ember._ops import _special_math, linalg
 from ember._ops._elementwise import _reject, conj
 from ember._ops._op import Op, is_half, run_forward
-from ember._ops.masked import select_bits
 from ember._ops.pointwise import where
 from ember._ops.reduce import SumBackward1
 from ember._ops.shape import TransposeBackward0
 from ember._ops.special import erf
-from ember._ops.unary import sigmoid, tanh, threshold_grad
+from ember._ops.unary import ThresholdBackwardBackward0, sigmoid, tanh, threshold_grad
 
 _SQRT1_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
@@ -298,7 +297,7 @@ class ThresholdBackward0(_Piecewise):
 
     def backward_arrays(self, g):
         (x,) = self.saved_arrays
-        return select_bits(self.xp, x > self.threshold, g)  # threshold_grad, on arrays
+        return run_forward(ThresholdBackwardBackward0(self.threshold), self.xp, g, x)
 
 
 # -- linear -----------------------------------------------------------------------------------

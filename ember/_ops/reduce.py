@@ -35,13 +35,18 @@ def reduce_dims(dim, ndim):
     return wrapped if dims else tuple(range(ndim))
 
 
+def _kept_shape(shape, dims):
+    """The input's shape with the reduced dims as 1 (a keepdim result's shape)."""
+    kept = list(shape)
+    for d in dims:
+        kept[d] = 1
+    return kept
+
+
 def _expand_grad(g, dims, keepdim, shape):
     # the gradient of a reduction: put the reduced dims back, then broadcast to the input's shape
     if not keepdim and g.ndim:
-        kept = list(shape)
-        for d in dims:
-            kept[d] = 1
-        g = g.reshape(kept)
+        g = g.reshape(_kept_shape(shape, dims))
     if g._data.shape == shape:
         return g
     shape = tuple(shape)
@@ -62,10 +67,7 @@ def _expand_array(xp, g, dims, keepdim, shape):
         out.fill(g)
         return out
     if not keepdim and g.ndim:
-        kept = list(shape)
-        for d in dims:
-            kept[d] = 1
-        g = g.reshape(kept)
+        g = g.reshape(_kept_shape(shape, dims))
     if g.shape == shape:
         return g
     return broadcast_view(xp.asarray(g), shape, xp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ember._dtype import COMPLEX, FLOAT
 from ember._ops._elementwise import _inplace, _legacy_scalar_name, _reject, conj, out_same_dtype
-from ember._ops._op import Op
+from ember._ops._op import Op, run_forward
 from ember._ops.inplace import with_out
 from ember._ops.masked import select_bits
 from ember._ops.pointwise import pow
@@ -253,7 +253,7 @@ class ReluBackward0(Op):
 
     def backward_arrays(self, g):
         (y,) = self.saved_arrays
-        return select_bits(self.xp, y > 0, g)  # threshold_grad's forward, on arrays
+        return run_forward(ThresholdBackwardBackward0(0), self.xp, g, y)  # threshold_grad
 
 
 class ThresholdBackwardBackward0(Op):

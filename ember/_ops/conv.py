@@ -13,7 +13,7 @@ from __future__ import annotations
 import warnings
 
 from ember._ops._op import Op, _legacy_type_name, run_forward
-from ember._ops.im2col import KERNELS, Geometry, columns
+from ember._ops.im2col import KERNELS, Geometry
 from ember._ops.reduce import sum_array
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -30,63 +30,50 @@ class ConvolutionBackward0(Op):
 
     promote = "keep"
 
-    def __init__(self, kind, geo, cols=None):
-        self.kind, self.geo, self.cols = kind, geo, cols
+    def __init__(self, kind, geo):
+        self.kind, self.geo = kind, geo
 
     def forward(self, a, b, bias=None):
-        xp, dtype = self.xp, a.dtype
+        dtype = a.dtype
         low = dtype.name in ("float16", "bfloat16")
         # NOTE: NumPy has no fast half GEMM; accumulate in float32 and round once
         a32, b32 = (a.astype("float32"), b.astype("float32")) if low else (a, b)
-        keep, cols, self.cols = self._keeps_columns(), self.cols, None
-        if cols is None and keep:
-            cols = columns(xp, a32, self.geo)
-        out = KERNELS[self.kind](xp, a32, b32, self.geo, cols, bias)
-        # the im2col matrix of ``a`` is saved with the inputs (and freed with them) when a
-        # gradient will need it again: building it is the largest part of a convolution's work
-        self.save(a, b, *((cols,) if keep else ()))
+        out = KERNELS[self.kind](self.xp, a32, b32, self.geo, bias)
+        self.save(a, b)
         return out.astype(dtype) if low else out
 
-    def _keeps_columns(self):
-        # for "conv" the weight's gradient, for "weight" the upstream's gradient reuse them
-        return self._recording and self.kind != "input" and self._inputs[1]._requires_grad
-
     def backward(self, g):
-        a, b, *cols = self.saved
+        a, b = self.saved
         need = self.needs_input_grad
-        ga, gb = self._gradients(a, b, g, need[0], need[1], cols[0]._data if cols else None,
-                                 lambda op, p, q: op.apply(p, q))
+        ga, gb = self._gradients(a, b, g, need[0], need[1], lambda op, p, q: op.apply(p, q))
         gbias = None
         if len(need) > 2 and need[2]:
             gbias = g.sum((0, *range(2, g.ndim)))
         return ga, gb, gbias
 
     def backward_arrays(self, g):
-        a, b, *cols = self.saved_arrays
+        a, b = self.saved_arrays
         need = self._edges
-        ga, gb = self._gradients(a, b, g, need[0], need[1], cols[0] if cols else None,
+        ga, gb = self._gradients(a, b, g, need[0], need[1],
                                  lambda op, p, q: run_forward(op, self.xp, p, q))
         gbias = None
         if len(need) > 2 and need[2]:
             gbias = sum_array(g, (0, *range(2, g.ndim)))
         return ga, gb, gbias
 
-    def _gradients(self, a, b, g, need_a, need_b, cols, apply):
+    def _gradients(self, a, b, g, need_a, need_b, apply):
         # each map's derivatives are the other two maps (see the module docstring)
         kind, geo = self.kind, self.geo
 
-        def run(k, p, q, cols=None):
-            return apply(ConvolutionBackwardBackward0(k, geo, cols), p, q)
+        def run(k, p, q):
+            return apply(ConvolutionBackwardBackward0(k, geo), p, q)
 
         if kind == "conv":  # a = x, b = w
-            return (run("input", g, b) if need_a else None,
-                    run("weight", a, g, cols) if need_b else None)
+            return run("input", g, b) if need_a else None, run("weight", a, g) if need_b else None
         if kind == "input":  # a = upstream of a conv, b = w
-            return (run("conv", g, b) if need_a else None,
-                    run("weight", g, a) if need_b else None)
+            return run("conv", g, b) if need_a else None, run("weight", g, a) if need_b else None
         # kind == "weight": a = x, b = upstream of a conv
-        return (run("input", b, g) if need_a else None,
-                run("conv", a, g, cols) if need_b else None)
+        return run("input", b, g) if need_a else None, run("conv", a, g) if need_b else None
 
 
 class ConvolutionBackwardBackward0(ConvolutionBackward0):

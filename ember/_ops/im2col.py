@@ -123,20 +123,22 @@ def windows(xp, x, geo, value=0):
     return xp.lib.stride_tricks.as_strided(x, shape, strides)
 
 
-def columns(xp, x, geo, temporary=False):
-    """im2col: a (groups, C/groups * prod(kernel), N * prod(out)) matrix (in a scratch array
-    when ``temporary``).
+def columns(xp, x, geo, wide_layout=False):
+    """im2col in a scratch array: a (groups, C/groups * prod(kernel), N * positions) matrix;
+    positions are prod(out), or the wide grid's with ``wide_layout`` (see ``wide``).
 
     NOTE: channel and kernel axes come first, batch and positions last. The copy then moves
     whole rows of output positions, and the GEMM is one (O, K) x (K, N*L) product per group,
     faster than the textbook (N*L, K) layout with a transposed output."""
     nd, n = len(geo.kernel), x.shape[0]
-    order = (1, *range(2 + nd, 2 + 2 * nd), 0, *range(2, 2 + nd))
     rows = x.shape[1] // geo.groups * math.prod(geo.kernel)
-    view = windows(xp, x, geo).transpose(order)
-    out = scratch(xp, "columns", view.shape, x.dtype) if temporary else None
-    cols = copy_of(xp, view, out=out)
-    return cols.reshape(geo.groups, rows, n * math.prod(geo.out_size))
+    if wide_layout:
+        view, positions = _wide_windows(xp, x, geo), _wide_positions(geo)
+    else:
+        order = (1, *range(2 + nd, 2 + 2 * nd), 0, *range(2, 2 + nd))
+        view, positions = windows(xp, x, geo).transpose(order), math.prod(geo.out_size)
+    cols = copy_of(xp, view, out=scratch(xp, "columns", view.shape, x.dtype))
+    return cols.reshape(geo.groups, rows, n * positions)
 
 
 def spread(xp, part, lead, geo, dtype, temporary=False):
@@ -163,50 +165,182 @@ def spread(xp, part, lead, geo, dtype, temporary=False):
     return out[(Ellipsis,) + crop]
 
 
-def col2im(xp, cols, geo, n, bias=None):
+def col2im(xp, cols, geo, n, bias=None, out=None):
     """Sum a (groups, C/groups * prod(k), N * prod(out)) matrix back onto (N, C, *in), the
-    adjoint of ``columns``, plus an optional per-channel bias."""
+    adjoint of ``columns``, plus an optional per-channel bias (into ``out`` when given)."""
     c = cols.shape[0] * cols.shape[1] // math.prod(geo.kernel)
     cols = cols.reshape((c,) + geo.kernel + (n,) + geo.out_size)
     # NOTE: accumulate channel-major, like cols, so each add walks both arrays in order
-    out = spread(xp, lambda offset: cols[(slice(None),) + offset], (c, n), geo, cols.dtype,
-                 temporary=True)
-    return copy_of(xp, out.swapaxes(0, 1), bias)
+    summed = spread(xp, lambda offset: cols[(slice(None),) + offset], (c, n), geo, cols.dtype,
+                    temporary=True)
+    return copy_of(xp, summed.swapaxes(0, 1), bias, out)
+
+
+
+
+# -- the wide layout (stride 1) -------------------------------------------------------------------
+# With stride 1, output position o reads the flattened padded input at o's flat index plus a
+# fixed offset per kernel position. Computing the output on a "wide" grid, out[0] x padded[1:]
+# (a full padded row per output row, the extra positions discarded), makes each row of the
+# im2col matrix one contiguous slice of the padded input: long memcpy-like copies instead of
+# rows of out[-1] elements, for a GEMM that is padded[-1] / out[-1] times wider. The extra
+# positions read real inputs or zeros and get zero upstream gradients, so they add exact zeros
+# to every gradient, as long as what they read is finite: a non-finite input (for the weight
+# gradient) or weight (for the input gradient) takes the exact layout instead.
+
+_WIDE_MAX_INFLATION = 1.5  # wider GEMMs than this cost more than the copies save
+
+
+def _padded(geo):
+    return tuple(i + 2 * p for i, p in zip(geo.in_size, geo.padding))
+
+
+def _wide_grid(geo):
+    return (geo.out_size[0],) + _padded(geo)[1:]
+
+
+def _wide_positions(geo):
+    return math.prod(_wide_grid(geo))
+
+
+def wide(geo):
+    """Whether the wide layout serves this convolution: stride 1, and a GEMM at most
+    _WIDE_MAX_INFLATION times wider than the exact one."""
+    if any(s != 1 for s in geo.stride):
+        return False
+    return _wide_positions(geo) <= _WIDE_MAX_INFLATION * math.prod(geo.out_size)
+
+
+def _finite(xp, array):
+    # one reduction instead of an elementwise test: inf or nan anywhere makes the sum non-finite
+    # (a sum that overflows takes the exact layout too, which is merely slower)
+    return bool(xp.isfinite(array.sum()))
+
+
+def _flat_steps(geo):
+    padded = _padded(geo)
+    return [math.prod(padded[j + 1:]) for j in range(len(padded))]
+
+
+def _flat_offsets(geo):
+    """Each kernel position's offset into the flattened padded input, in the kernel's order."""
+    steps = [d * s for d, s in zip(geo.dilation, _flat_steps(geo))]
+    return [sum(k * s for k, s in zip(index, steps))
+            for index in itertools.product(*(range(k) for k in geo.kernel))]
+
+
+def _slack(geo):
+    # the last kernel position's slice runs this far past the last (image, channel) block
+    return max(0, max(_flat_offsets(geo)) + _wide_positions(geo) - math.prod(_padded(geo)))
+
+
+def _wide_windows(xp, x, geo):
+    """A strided view (C, *kernel, N, positions) of the zero-padded input: row (c, k, n) is
+    the contiguous slice of image n, channel c, at kernel position k's offset."""
+    n, c = x.shape[:2]
+    block = math.prod(_padded(geo))
+    flat = scratch(xp, "padded", (n * c * block + _slack(geo),), x.dtype)
+    flat.fill(0)
+    padded = flat[:n * c * block].reshape((n, c) + _padded(geo))
+    padded[(Ellipsis,) + tuple(slice(p, p + s) for s, p in zip(geo.in_size, geo.padding))] = x
+    shape = (c, *geo.kernel, n, _wide_positions(geo))
+    strides = (block, *(d * s for d, s in zip(geo.dilation, _flat_steps(geo))), c * block, 1)
+    return xp.lib.stride_tricks.as_strided(flat, shape, tuple(s * flat.itemsize for s in strides))
+
+
+def _wide_grad_rows(xp, g, geo):
+    """(N, O, *out) -> (groups, O/groups, N * wide positions): g on the wide grid, zeros at the
+    extra positions."""
+    n, o = g.shape[:2]
+    rows = scratch(xp, "grad_rows", (o, n) + _wide_grid(geo), g.dtype)
+    rows.fill(0)
+    copy_of(xp, g.swapaxes(0, 1), out=rows[(Ellipsis,) + tuple(slice(s) for s in geo.out_size)])
+    return rows.reshape(geo.groups, o // geo.groups, n * _wide_positions(geo))
+
+
+def _wide_col2im(xp, cols, geo, n, bias=None, out=None):
+    """col2im for wide columns: each kernel position's rows added, one contiguous slice per
+    (channel, image), onto the flattened padded input; then cropped to (N, C, *in)."""
+    c = cols.shape[0] * cols.shape[1] // math.prod(geo.kernel)
+    positions, block, offsets = _wide_positions(geo), math.prod(_padded(geo)), _flat_offsets(geo)
+    cols = cols.reshape(c, len(offsets), n, positions)
+    flat = scratch(xp, "spread", (c, n, block + _slack(geo)), cols.dtype)
+
+    def add(index):
+        target = flat[index]
+        target.fill(0)
+        for k, offset in enumerate(offsets):
+            target[..., offset:offset + positions] += cols[:, k][index]
+
+    in_slices(xp, flat.shape, flat.size * len(offsets), add)
+    padded = flat[..., :block].reshape((c, n) + _padded(geo))
+    crop = tuple(slice(p, p + s) for s, p in zip(geo.in_size, geo.padding))
+    return copy_of(xp, padded[(Ellipsis,) + crop].swapaxes(0, 1), bias, out)
 
 
 # -- the three bilinear maps of a convolution ----------------------------------------------------
+# Each runs over the batch in chunks of images whose im2col matrix fits in cache: it is built,
+# multiplied and dropped while still there. (Built for the whole batch at once, it makes a trip
+# through main memory, the largest part of the work; torch does not materialise it at all.)
+
+_CHUNK_BYTES = 4 << 20
+
+
+def _image_chunks(n, geo, channels, itemsize):
+    """(start, stop) slices of the batch, each with about _CHUNK_BYTES of im2col matrix."""
+    per_image = channels * math.prod(geo.kernel) * _wide_positions(geo) * itemsize
+    step = max(1, _CHUNK_BYTES // max(per_image, 1))
+    return [(lo, min(n, lo + step)) for lo in range(0, max(n, 1), step)]  # one for n = 0
 
 
 def _grad_rows(xp, g, geo):
     """(N, O, *out) -> (groups, O/groups, N * prod(out)), the layout of the GEMM's output."""
     n, o = g.shape[:2]
-    rows = copy_of(xp, g.swapaxes(0, 1))
+    rows = scratch(xp, "grad_rows", (o, n) + geo.out_size, g.dtype)
+    copy_of(xp, g.swapaxes(0, 1), out=rows)
     return rows.reshape(geo.groups, o // geo.groups, n * math.prod(geo.out_size))
 
 
-def conv_forward(xp, x, w, geo, cols=None, bias=None):
+def conv_forward(xp, x, w, geo, bias=None):
     """F(x, w): the convolution, (N, C, *in) x (O, C/groups, *k) -> (N, O, *out)."""
-    n, o = x.shape[0], w.shape[0]
-    cols = columns(xp, x, geo, temporary=True) if cols is None else cols
-    y = (w.reshape(geo.groups, o // geo.groups, -1) @ cols).reshape((o, n) + geo.out_size)
-    return copy_of(xp, y.swapaxes(0, 1), bias)  # torch's outputs are contiguous
+    (n, c), o = x.shape[:2], w.shape[0]
+    out = xp.empty((n, o) + geo.out_size, dtype=x.dtype)  # torch's outputs are contiguous
+    w_rows, wide_layout = w.reshape(geo.groups, o // geo.groups, -1), wide(geo)
+    grid = _wide_grid(geo) if wide_layout else geo.out_size
+    crop = (Ellipsis,) + tuple(slice(s) for s in geo.out_size)
+    for lo, hi in _image_chunks(n, geo, c, x.itemsize):
+        y = (w_rows @ columns(xp, x[lo:hi], geo, wide_layout)).reshape((o, hi - lo) + grid)
+        copy_of(xp, y[crop].swapaxes(0, 1), bias, out[lo:hi])
+    return out
 
 
-def conv_weight_grad(xp, x, g, geo, cols=None, bias=None):
+def conv_weight_grad(xp, x, g, geo, bias=None):
     """Gw(x, g): the weight gradient for upstream g, shaped (O, C/groups, *k)."""
-    cols = columns(xp, x, geo, temporary=True) if cols is None else cols
-    gw = _grad_rows(xp, g, geo) @ cols.transpose(0, 2, 1)
-    return gw.reshape((g.shape[1], x.shape[1] // geo.groups) + geo.kernel)
+    (n, c), o = x.shape[:2], g.shape[1]
+    wide_layout = wide(geo) and _finite(xp, x)
+    rows_of = _wide_grad_rows if wide_layout else _grad_rows
+    gw = None
+    for lo, hi in _image_chunks(n, geo, c, x.itemsize):
+        cols = columns(xp, x[lo:hi], geo, wide_layout)
+        part = rows_of(xp, g[lo:hi], geo) @ cols.transpose(0, 2, 1)
+        gw = part if gw is None else xp.add(gw, part, out=gw)
+    return gw.reshape((o, c // geo.groups) + geo.kernel)
 
 
-def conv_input_grad(xp, g, w, geo, cols=None, bias=None):
+def conv_input_grad(xp, g, w, geo, bias=None):
     """Gx(g, w): the input gradient for upstream g, shaped (N, C, *in); also conv_transpose
     (with its bias)."""
-    o = w.shape[0]
+    n, o = g.shape[:2]
+    c = w.shape[1] * geo.groups
     w_t = xp.ascontiguousarray(w.reshape(geo.groups, o // geo.groups, -1).transpose(0, 2, 1))
-    rows = _grad_rows(xp, g, geo)
-    cols = scratch(xp, "gemm", (geo.groups, w_t.shape[1], rows.shape[2]), rows.dtype)
-    return col2im(xp, xp.matmul(w_t, rows, out=cols), geo, g.shape[0], bias)
+    wide_layout = wide(geo) and _finite(xp, w_t)
+    rows_of, to_image = (_wide_grad_rows, _wide_col2im) if wide_layout else (_grad_rows, col2im)
+    out = xp.empty((n, c) + geo.in_size, dtype=g.dtype)
+    for lo, hi in _image_chunks(n, geo, c, g.itemsize):
+        rows = rows_of(xp, g[lo:hi], geo)
+        cols = scratch(xp, "gemm", (geo.groups, w_t.shape[1], rows.shape[2]), rows.dtype)
+        to_image(xp, xp.matmul(w_t, rows, out=cols), geo, hi - lo, bias, out[lo:hi])
+    return out
 
 
 KERNELS = {"conv": conv_forward, "input": conv_input_grad, "weight": conv_weight_grad}

@@ -315,3 +315,55 @@ def sliced(monkeypatch):
 ])
 def test_sliced_kernels(sliced, fn, shapes):
     check_op(fn, *shapes, grad=True)
+
+
+# -- stride 1: the wide im2col layout; the batch in chunks ---------------------------------------
+
+
+def test_wide_layout_serves_stride_one():
+    from ember._ops.im2col import Geometry, wide
+
+    assert wide(Geometry((28, 28), (28, 28), (5, 5), (1, 1), (2, 2), (1, 1), 1))  # LeNet's first
+    assert wide(Geometry((9,), (7,), (3,), (1,), (0,), (1,), 1))
+    assert not wide(Geometry((28, 28), (14, 14), (5, 5), (2, 2), (2, 2), (1, 1), 1))
+    assert not wide(Geometry((8, 8), (2, 2), (7, 7), (1, 1), (0, 0), (1, 1), 1))  # 4x the GEMM
+
+
+@pytest.fixture
+def chunked(monkeypatch):
+    """One image per chunk of the batch, as a big batch runs."""
+    from ember._ops import im2col
+
+    monkeypatch.setattr(im2col, "_CHUNK_BYTES", 1)
+
+
+@pytest.mark.parametrize("fn, shapes", [
+    (lambda lib, x, w, b: F(lib).conv2d(x, w, b, padding=2), ((3, 1, 8, 7), (4, 1, 5, 5), (4,))),
+    (lambda lib, x, w, b: F(lib).conv2d(x, w, b, padding=(1, 2), dilation=(2, 1), groups=2),
+     ((3, 4, 7, 6), (6, 2, 3, 3), (6,))),
+    (lambda lib, x, w, b: F(lib).conv3d(x, w, b, padding=(1, 0, 1)),
+     ((2, 2, 5, 5, 4), (3, 2, 3, 2, 2), (3,))),
+    (lambda lib, x, w, b: F(lib).conv1d(x, w, b, dilation=2), ((3, 2, 9), (4, 2, 3), (4,))),
+    (lambda lib, x, w, b: F(lib).conv_transpose2d(x, w, b, padding=1), ((3, 4, 5, 5),
+                                                                       (4, 2, 3, 3), (2,))),
+    (lambda lib, x, w, b: F(lib).conv2d(x, w, b, stride=2), ((3, 2, 7, 6), (2, 2, 3, 3), (2,))),
+])
+def test_conv_batch_in_chunks(chunked, fn, shapes):
+    check_op(fn, *shapes, grad=True)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("where", ["input", "weight"])
+def test_wide_layout_with_non_finite_values(where, bad):
+    # the wide layout's extra positions read neighbouring inputs and meet the weights: one
+    # non-finite value must not reach gradients that torch computes as finite
+    from ember._ops.im2col import Geometry, wide
+
+    assert wide(Geometry((6, 6), (4, 4), (3, 3), (1, 1), (0, 0), (1, 1), 1))
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 2, 6, 6)).astype(np.float32)
+    w = rng.standard_normal((3, 2, 3, 3)).astype(np.float32)
+    (x if where == "input" else w)[0, 1, 2, 0] = bad
+    # NOTE: no padding: torch skips padded positions, so a non-finite weight that meets only
+    # padding leaves its output finite there; im2col multiplies it by zero (nan)
+    check_op(lambda lib, x, w: F(lib).conv2d(x, w), x.shape, w.shape, inputs=[x, w], grad=True)

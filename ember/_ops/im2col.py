@@ -309,8 +309,10 @@ def conv_forward(xp, x, w, geo, bias=None):
     grid = _wide_grid(geo) if wide_layout else geo.out_size
     crop = (Ellipsis,) + tuple(slice(s) for s in geo.out_size)
     for lo, hi in _image_chunks(n, geo, c, x.itemsize):
-        y = (w_rows @ columns(xp, x[lo:hi], geo, wide_layout)).reshape((o, hi - lo) + grid)
-        copy_of(xp, y[crop].swapaxes(0, 1), bias, out[lo:hi])
+        cols = columns(xp, x[lo:hi], geo, wide_layout)
+        y = scratch(xp, "gemm", w_rows.shape[:2] + cols.shape[2:], x.dtype)
+        xp.matmul(w_rows, cols, out=y)
+        copy_of(xp, y.reshape((o, hi - lo) + grid)[crop].swapaxes(0, 1), bias, out[lo:hi])
     return out
 
 

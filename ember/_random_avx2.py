@@ -4,25 +4,37 @@ torch turns each row of 16 float32 uniforms into 16 normals: entries 0-7 give ra
 sqrt(-2 log(1 - u)), entries 8-15 angles 2 pi u, and the row becomes [r cos t, r sin t]. log and
 sincos are avx_mathfun's log256_ps and sincos256_ps (Cephes' logf, sinf and cosf in AVX2), which
 GCC compiled with each ``a * b + c`` fused into one multiply-add. This module repeats every
-rounding step on whole chunks of rows:
+rounding step on whole chunks of rows, one half of each row at a time:
 
 * A fused multiply-add of float32 values is computed in float64, where the product is exact, then
   rounded to float32. Rounding twice (to float64, then float32) could differ from one rounding
   only on a float64 sum exactly halfway between two floats; an exhaustive run over all 2**24
-  inputs of each half found none. Where a step's results all lie in one binade, adding and
-  subtracting ``1.5 * 2**52`` times that binade's float32 spacing rounds once, in float64.
-* Products of float32 values with short constants (pi/4 in pieces, 0.5, -2, ln 2's head) are
-  exact, so those steps stay plain float32.
+  inputs of each half found none.
+* Rounding to float32 costs two casts (to float32 and back). Where a step's results all lie in
+  one binade, adding and subtracting ``1.5 * 2**52`` times that binade's float32 spacing rounds
+  in place, in float64: both Horner steps of sincos' polynomials, not log's, whose steps each
+  straddle a power of two.
+* Products that float32 rounds exactly as torch does stay plain float32: by short constants
+  (pi/4's first two pieces, 0.5, -2, ln 2's head), and the unfused ``y * z`` of sincos.
 * The radius is carried as -2 times torch's log: scaling by a power of two commutes with every
   rounding, and it saves two passes.
+* The range reduction x = t - j pi/4, in three rounded steps in torch, is one exact float64
+  subtraction of j (pi/4 in three pieces) rounded once: its first two steps are exact in float32.
+* Every ufunc call works on arrays of one dtype (casts are separate assignments): a call that
+  casts inside costs several times a plain one. Constants are 0-d arrays and ``out`` is passed
+  by position, which halves what each call costs beyond its work.
+* Halves of rows move as single 32-byte items (a void dtype), so splitting the words into halves
+  and interleaving the results are plain strided copies.
 
-``fill`` draws the words chunk by chunk and transforms each chunk on a small thread pool while
-the next chunk is drawn (NumPy's ufuncs release the GIL): torch's kernel is one fused AVX2 loop,
-an array program needs about a hundred passes over each chunk.
+``fill`` draws the words chunk by chunk on the calling thread (one call that releases the GIL per
+chunk) while a pool thread transforms the chunks already drawn; once all are drawn the calling
+thread transforms chunks too. NumPy's ufuncs release the GIL, but each call takes it back, so
+two threads both calling ufuncs slow each other down: the fewer calls per chunk, the better.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 
 import numpy as np
@@ -30,25 +42,35 @@ import numpy as np
 from ember._threads import cores, pool
 
 _F32, _F64, _I32 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int32)
-ROWS = 4096  # rows of 16 per chunk: long enough to amortise each call, short enough for cache
+_HALF = np.dtype((np.void, 32))  # eight float32 or int32: half of a row, copied as one item
+ROWS = 8192  # rows of 16 per chunk: long enough to amortise each call, short enough for cache
+
+# Constants are 0-d arrays of the dtype they combine with: a ufunc converts a Python or NumPy
+# scalar on every call, which costs about as much as the work of a short call.
+_ONE, _ZERO, _MINUS_TWO = (np.array(v, _F32) for v in (1, 0, -2))
+_MINUS_HALF = np.array(-0.5)
+_I_ONE, _LOW_24, _K_END = (np.array(v, _I32) for v in (1, 0xFFFFFF, 0x1000000))
+_SIGN_BIT, _SIGN = np.array(31, _I32), np.array(-(2**31), _I32)
 
 # log256_ps: log x = m + m^3 P(m) - m^2 / 2 + e ln 2, with x = 2^e (1 + m), 1 + m in
 # [sqrt(1/2), sqrt(2)), and ln 2 in two pieces; P by Horner's rule, every step fused
-_LOG_P = np.array([7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1,
-                   1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1,
-                   3.3333331174e-1], _F32).astype(_F64).tolist()
-_MINUS_2_LN2_LO = np.float32(-2 * np.float32(-2.12194440e-4))
-_MINUS_2_LN2_HI = np.float32(-2 * np.float32(0.693359375))
+_LOG_P = [np.array(c) for c in np.array([
+    7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
+    -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1], _F32).astype(_F64)]
+_MINUS_2_LN2_LO = np.array(-2 * np.float32(-2.12194440e-4), _F32)
+_MINUS_2_LN2_HI = np.array(-2 * np.float32(0.693359375), _F32)
 # the scaled input x = 2**24 (1 - u) shifts the exponent by 24; subtracting sqrt(1/2)'s bits
 # splits x into e and 1 + m in one step (as musl's logf does)
-_SPLIT = 0x3F3504F3
-_SPLIT_SCALED = _SPLIT + (24 << 23)
+_SPLIT = np.array(0x3F3504F3, _I32)
+_SPLIT_SCALED = np.array(0x3F3504F3 + (24 << 23), _I32)
+_MANTISSA_BITS, _MANTISSA = np.array(23, _I32), np.array(0x7FFFFF, _I32)
 
-# sincos256_ps: j = the octant of t rounded up to even, x = t - j pi/4 (pi/4 in three pieces)
-_THETA_STEP = np.float32(np.float32(2 * np.pi) * np.float32(2.0**-24))  # 2 pi u = k * this
-_FOUR_OVER_PI = np.float32(1.27323954473516)
-_PI4_A, _PI4_B = np.float32(0.78515625), np.float32(2.4187564849853515625e-4)
-_MINUS_PI4_C = np.float64(-np.float32(3.77489497744594108e-8))
+# sincos256_ps: j = the octant of t rounded up to even, x = t - j pi/4 (pi/4 in three pieces
+# whose float64 sum is exact); q = j / 2 counts quarter turns
+_THETA_STEP = np.array(np.float32(2 * np.pi) * np.float32(2.0**-24), _F32)  # 2 pi u = k * this
+_FOUR_OVER_PI = np.array(1.27323954473516, _F32)
+_PI_4 = np.array([0.78515625, 2.4187564849853515625e-4, 3.77489497744594108e-8], _F32)
+_MINUS_PI_2 = np.array(-2 * _PI_4.astype(_F64).sum())  # 48 bits: exact, and so is q times it
 # cos and sin polynomials in z = x^2 as the two rows of one array; both Horner steps of each
 # land in a single binade (2**-10 and 2**-7, then 2**-5 and 2**-3), hence the rounding constants
 _COEF0 = np.array([[2.443315711809948e-5], [-1.9515295891e-4]], _F32).astype(_F64)
@@ -57,126 +79,134 @@ _COEF2 = np.array([[4.166664568298827e-2], [-1.6666654611e-1]], _F32).astype(_F6
 _ROUND1 = np.array([[1.5 * 2.0**(-10 + 29)], [1.5 * 2.0**(-7 + 29)]])
 _ROUND2 = np.array([[1.5 * 2.0**(-5 + 29)], [1.5 * 2.0**(-3 + 29)]])
 _COEF1_ROUND1, _COEF2_ROUND2 = _COEF1 + _ROUND1, _COEF2 + _ROUND2  # exact sums
-# bit 2 of j + 2 (cos) and of j (sin) flips the sign: octants 2-4 for cos, 4-6 for sin
-_SIGN_OFFSET = np.array([[2], [0]], _I32)
+# the sign of cos flips in quarter turns 1 and 2 (bit 1 of q + 1), of sin in 2 and 3 (bit 1 of q)
+_SIGN_OFFSET = np.array([[1], [0]], _I32)
 
 
 class _Work:
     """One thread's work arrays for a chunk of ``rows`` rows (k = 8 * rows per half). The
-    arrays for a full chunk are kept between calls (about 4 MB per thread)."""
+    arrays for a full chunk are kept between calls (about 7 MB per thread); a shorter chunk
+    works in their first k entries, since fresh arrays cost page faults on every call."""
 
-    def __init__(self, rows):
+    def __init__(self, rows, full=None):
         k = rows * 8
         self.rows = rows
-        self.k16 = np.empty((rows, 16), _I32)
-        self.f32 = [np.empty(k, _F32) for _ in range(5)]
-        self.i32 = [np.empty(k, _I32) for _ in range(3)]
-        self.f64 = [np.empty(k, _F64) for _ in range(3)]
-        self.f64x2 = [np.empty((2, k), _F64) for _ in range(3)]
-        self.f32x2 = np.empty((2, k), _F32)
-        self.i32x2 = np.empty((2, k), _I32)
-        # out's rows are [cos half of row 0, sin half of row 0, cos half of row 1, ...]
-        self.order = np.arange(2 * rows).reshape(2, rows).T.ravel()
+        if full is None:
+            self.f32 = [np.empty(k, _F32) for _ in range(4)]
+            self.i32 = [np.empty(k, _I32) for _ in range(3)]
+            self.f64 = [np.empty(k, _F64) for _ in range(2)]
+            self.f64x2 = [np.empty((2, k), _F64) for _ in range(3)]
+            self.f32x2 = np.empty((2, k), _F32)
+            self.i32x2 = np.empty((2, k), _I32)
+        else:
+            self.f32, self.i32, self.f64 = ([a[:k] for a in arrays]
+                                            for arrays in (full.f32, full.i32, full.f64))
+            self.f64x2 = [a[:, :k] for a in full.f64x2]
+            self.f32x2, self.i32x2 = full.f32x2[:, :k], full.i32x2[:, :k]
 
 
 _local = threading.local()
 
 
 def _work(rows):
-    if rows != ROWS:  # the last chunk of a call, or a single row
+    if rows > ROWS:
         return _Work(rows)
     work = getattr(_local, "work", None)
-    if work is None:
-        work = _local.work = _Work(rows)
-    return work
+    if work is None or work.rows != ROWS:
+        work = _local.work = _Work(ROWS)
+    return work if rows == ROWS else _Work(rows, work)
 
 
 def _minus_two_log(k, s):
     """-2 log(1 - k / 2**24) as log256_ps computes log, for int32 k in [0, 2**24); k is
     overwritten. Returns a scratch array."""
-    (x, e, m, z, y), (_, ei, _), (m64, y64, z64) = s.f32, s.i32, s.f64
-    np.subtract(0x1000000, k, out=k)  # 2**24 (1 - u), exact
-    np.copyto(x, k, casting="unsafe")
+    (x, e, m, z), (_, ei, _), (m64, y64) = s.f32, s.i32, s.f64
+    y = x  # x is spent once m and e are split off
+    np.subtract(_K_END, k, k)  # 2**24 (1 - u), exact
+    x[...] = k
     ix = x.view(_I32)
-    np.subtract(ix, _SPLIT_SCALED, out=ix)
-    np.right_shift(ix, 23, out=ei)
-    np.copyto(e, ei, casting="unsafe")
-    np.bitwise_and(ix, 0x7FFFFF, out=ix)
-    np.add(ix, _SPLIT, out=ix)
-    np.subtract(x, np.float32(1), out=m)
-    np.multiply(m, m, out=z)
-    np.copyto(m64, m)
-    np.multiply(m64, _LOG_P[0], out=y64)
+    np.subtract(ix, _SPLIT_SCALED, ix)
+    np.right_shift(ix, _MANTISSA_BITS, ei)
+    e[...] = ei
+    np.bitwise_and(ix, _MANTISSA, ix)
+    np.add(ix, _SPLIT, ix)
+    np.subtract(x, _ONE, m)
+    np.multiply(m, m, z)
+    m64[...] = m
+    np.multiply(m64, _LOG_P[0], y64)
     for c in _LOG_P[1:-1]:  # y = fma(y, m, c), rounded to float32 and back
-        np.add(y64, c, out=y64)
-        np.copyto(y, y64, casting="same_kind")
-        np.copyto(y64, y)
-        np.multiply(y64, m64, out=y64)
-    np.add(y64, _LOG_P[-1], out=y64)
-    np.copyto(y, y64, casting="same_kind")
-    np.multiply(m, np.float32(-2), out=m)  # from here on -2 times torch's values
-    np.multiply(y, m, out=y)
-    np.copyto(z64, z)
-    np.multiply(y, z64, out=y64)
-    np.multiply(e, _MINUS_2_LN2_LO, out=x)
-    np.add(y64, x, out=y, casting="same_kind")  # fma(y, z, e * ln2_lo)
-    np.add(y, z, out=y)  # - z / 2
-    np.add(y, m, out=y)  # + m
-    np.multiply(e, _MINUS_2_LN2_HI, out=e)
-    np.add(y, e, out=y)  # + e * ln2_hi
+        np.add(y64, c, y64)
+        y[...] = y64
+        y64[...] = y
+        np.multiply(y64, m64, y64)
+    np.add(y64, _LOG_P[-1], y64)
+    y[...] = y64
+    np.multiply(m, _MINUS_TWO, m)  # from here on -2 times torch's values
+    np.multiply(y, m, y)
+    z64, lo64 = m64, y64  # m64 is spent
+    z64[...] = z
+    lo64[...] = y
+    np.multiply(lo64, z64, z64)
+    np.multiply(e, _MINUS_2_LN2_LO, y)
+    lo64[...] = y
+    np.add(z64, lo64, z64)  # fma(y, z, e * ln2_lo)
+    y[...] = z64
+    np.add(y, z, y)  # - z / 2
+    np.add(y, m, y)  # + m
+    np.multiply(e, _MINUS_2_LN2_HI, e)
+    np.add(y, e, y)  # + e * ln2_hi
     return y
 
 
 def _cos_sin(k, s):
     """(cos t, sin t) of t = 2 pi k / 2**24 as sincos256_ps computes them, for int32 k: a
     scratch array of two rows, cos then sin."""
-    (t, jf, x, z, _), (sw, j, flip), (t64, _, _) = s.f32, s.i32, s.f64
+    (_, t, x, z), (q, sw, flip) = s.f32, s.i32  # the first float32 array holds the radii
     zx, offset, h = s.f64x2  # [z, x], [-z / 2, x] and the polynomials, in float64
-    np.copyto(t, k, casting="unsafe")
-    np.multiply(t, _THETA_STEP, out=t)
-    np.multiply(t, _FOUR_OVER_PI, out=jf)
-    np.copyto(j, jf, casting="unsafe")
-    np.add(j, 1, out=j)
-    np.bitwise_and(j, ~1, out=j)
-    np.copyto(jf, j, casting="unsafe")
-    np.multiply(jf, _PI4_A, out=x)
-    np.subtract(t, x, out=t)
-    np.multiply(jf, _PI4_B, out=x)
-    np.subtract(t, x, out=t)
-    np.multiply(jf, _MINUS_PI4_C, out=t64)
-    np.add(t64, t, out=x, casting="same_kind")  # fma(j, -pi4_c, t)
-    np.copyto(zx[1], x)
-    np.copyto(offset[1], zx[1])
-    np.multiply(x, x, out=z)
+    t64, x64 = offset[0], zx[1]
+    t[...] = k
+    np.multiply(t, _THETA_STEP, t)
+    np.multiply(t, _FOUR_OVER_PI, x)
+    q[...] = x  # truncates
+    np.add(q, _I_ONE, q)
+    np.right_shift(q, _I_ONE, q)  # j = 2 q
+    x64[...] = q
+    np.multiply(x64, _MINUS_PI_2, x64)
+    t64[...] = t
+    np.add(x64, t64, x64)  # t - j pi/4, exact
+    x[...] = x64
+    x64[...] = x
+    offset[1] = x64
+    np.multiply(x, x, z)
     z64 = zx[0]
-    np.copyto(z64, z)
-    np.multiply(z64, -0.5, out=offset[0])
-    np.multiply(z64, _COEF0, out=h)  # two Horner steps, each rounded once
-    np.add(h, _COEF1_ROUND1, out=h)
-    np.subtract(h, _ROUND1, out=h)
-    np.multiply(h, z64, out=h)
-    np.add(h, _COEF2_ROUND2, out=h)
-    np.subtract(h, _ROUND2, out=h)
-    np.multiply(h, z64, out=h)
+    z64[...] = z
+    np.multiply(z64, _MINUS_HALF, offset[0])
+    np.multiply(z64, _COEF0, h)  # two Horner steps, each rounded once
+    np.add(h, _COEF1_ROUND1, h)
+    np.subtract(h, _ROUND1, h)
+    np.multiply(h, z64, h)
+    np.add(h, _COEF2_ROUND2, h)
+    np.subtract(h, _ROUND2, h)
     both = s.f32x2
-    np.copyto(both, h, casting="same_kind")
-    np.copyto(h, both)
-    np.multiply(h, zx, out=h)
-    np.add(h, offset, out=h)  # fma(p z, z, -z / 2) and fma(p z, x, x)
-    np.copyto(both, h, casting="same_kind")
-    np.add(both[0], np.float32(1), out=both[0])
-    # choose and sign with bit operations, as the AVX2 code does: octants 2 and 6 swap
+    both[...] = h
+    np.multiply(both, z, both)  # p z, unfused
+    h[...] = both
+    np.multiply(h, zx, h)
+    np.add(h, offset, h)  # fma(p z, z, -z / 2) and fma(p z, x, x)
+    both[...] = h
+    np.add(both[0], _ONE, both[0])
+    # choose and sign with bit operations, as the AVX2 code does: odd quarter turns swap
     bits = both.view(_I32)
-    np.left_shift(j, 30, out=sw)
-    np.right_shift(sw, 31, out=sw)  # all ones where bit 1 of j is set
-    np.bitwise_xor(bits[0], bits[1], out=flip)
-    np.bitwise_and(flip, sw, out=flip)
-    np.bitwise_xor(bits, flip, out=bits)
+    np.left_shift(q, _SIGN_BIT, sw)
+    np.right_shift(sw, _SIGN_BIT, sw)  # all ones where q is odd
+    np.bitwise_xor(bits[0], bits[1], flip)
+    np.bitwise_and(flip, sw, flip)
+    np.bitwise_xor(bits, flip, bits)
     sign = s.i32x2
-    np.add(j, _SIGN_OFFSET, out=sign)
-    np.left_shift(sign, 29, out=sign)
-    np.bitwise_and(sign, -(2**31), out=sign)
-    np.bitwise_xor(bits, sign, out=bits)
+    np.add(q, _SIGN_OFFSET, sign)
+    np.left_shift(sign, _SIGN_BIT - 1, sign)
+    np.bitwise_and(sign, _SIGN, sign)
+    np.bitwise_xor(bits, sign, bits)
     return both
 
 
@@ -187,18 +217,22 @@ def normal16(words, out, finish=None):
     rows = len(words)
     s = _work(rows)
     k = s.i32[0]
-    np.bitwise_and(words.view(_I32), 0xFFFFFF, out=s.k16)  # u = k / 2**24
-    halves = s.k16.reshape(rows, 2, 8)
-    np.take(halves, 0, axis=1, out=k.reshape(rows, 8))
+    halves = words.view(_HALF)  # (rows, 2): the radius half and the angle half of each row
+    k.view(_HALF)[...] = halves[:, 0]
+    np.bitwise_and(k, _LOW_24, k)  # u = k / 2**24
     radius = _minus_two_log(k, s)
-    np.sqrt(radius, out=radius)
-    np.take(halves, 1, axis=1, out=k.reshape(rows, 8))
+    np.sqrt(radius, radius)
+    k.view(_HALF)[...] = halves[:, 1]
+    np.bitwise_and(k, _LOW_24, k)
     normals = _cos_sin(k, s)
-    np.multiply(normals, radius, out=normals)
+    np.multiply(normals, radius, normals)
+    normals = normals.view(_HALF)  # (2, rows)
+    out_halves = out.view(_HALF)
+    out_halves[:, 0] = normals[0]
+    out_halves[:, 1] = normals[1]
     if finish is None:
-        np.add(normals, np.float32(0), out=normals)
-    np.take(normals.reshape(2 * rows, 8), s.order, axis=0, out=out.reshape(2 * rows, 8))
-    if finish is not None:
+        np.add(out, _ZERO, out)
+    else:
         out[...] = finish(out)
 
 
@@ -207,17 +241,24 @@ def normal16(words, out, finish=None):
 
 def fill(draw, out, finish=None):
     """Fill float32 ``out`` (rows, 16) chunk by chunk; ``draw(n)`` returns the next n words.
-    Words are drawn in order on this thread; transforms run on the pool meanwhile."""
+    Words are drawn in order on this thread while pool threads transform the chunks drawn so
+    far; then this thread transforms what is left alongside them."""
     rows = len(out)
-    if rows <= ROWS or cores() < 2:
+    helpers = min(cores(), -(-rows // ROWS)) - 1
+    todo = queue.SimpleQueue()
+
+    def transform():
+        while (job := todo.get()) is not None:
+            normal16(*job, finish)
+
+    running = [pool().submit(transform) for _ in range(helpers)]
+    try:
         for start in range(0, rows, ROWS):
             chunk = out[start:start + ROWS]
-            normal16(draw(16 * len(chunk)).reshape(-1, 16), chunk, finish)
-        return
-    pending = []
-    for start in range(0, rows, ROWS):
-        chunk = out[start:start + ROWS]
-        words = draw(16 * len(chunk)).reshape(-1, 16)
-        pending.append(pool().submit(normal16, words, chunk, finish))
-    for job in pending:
-        job.result()
+            todo.put((draw(16 * len(chunk)).reshape(-1, 16), chunk))
+    finally:  # even if a draw fails, no helper is left waiting
+        for _ in range(helpers + 1):
+            todo.put(None)
+        transform()
+        for job in running:
+            job.result()

@@ -51,6 +51,7 @@ class Generator(Samplers):
 
     def __init__(self, seed=DEFAULT_SEED):
         self._mt = None  # NumPy's MT19937, made at the first draw (see _bits)
+        self._uint32s = None  # a numpy.random.Generator on the same stream (see _words)
         self.manual_seed(seed)
 
     @property
@@ -131,8 +132,15 @@ class Generator(Samplers):
         return self._bits.random_raw(n)
 
     def _words(self, n):
-        """n calls of torch's random(): uint32 words."""
-        return self._raw(n).astype(np.uint32)
+        """n calls of torch's random(): uint32 words. Full-range integers() returns the stream's
+        next 32-bit outputs as they are, the words random_raw gives, without the uint64 array."""
+        if n:
+            self._fresh = False
+        if self._uint32s is None:
+            from numpy.random import Generator
+
+            self._uint32s = Generator(self._bits)
+        return self._uint32s.integers(0, 2**32, size=n, dtype=np.uint32)
 
     def _words64(self, n):
         """n calls of torch's random64(): two words each, the first the high half."""

@@ -3,10 +3,12 @@ geometry of sliding windows, im2col (``columns``) and its adjoint (``col2im``, `
 the three bilinear maps of a convolution, each one GEMM.
 
 NOTE: NumPy's copies and ufuncs release the GIL but run on one core, where torch's kernels use
-every core. The memory-bound steps here (building and summing back the im2col matrix,
-transposing between batch-major and channel-major layouts) therefore run one slice per core on a
-small thread pool (``in_slices``); the GEMMs are already multi-threaded by BLAS. CuPy arrays, one
-core or small arrays take a single call.
+every core. The memory-bound steps of pooling and fold therefore run one slice per core on a
+small thread pool (``in_slices``). A convolution's copies do not: they run between its GEMMs,
+which BLAS spreads over every core, and BLAS's threads keep spinning for a while after each
+product, so a second thread of ours only contends with them (slower, measured); working in
+cache-sized chunks of the batch makes the copies cheap instead. CuPy arrays, one core or small
+arrays take a single call.
 """
 
 from __future__ import annotations
@@ -73,18 +75,12 @@ def scratch(xp, slot, shape, dtype):
 
 def copy_of(xp, view, bias=None, out=None):
     """A C-contiguous copy of a (strided) view, plus an optional bias along axis 1 (channels),
-    made on all cores (into ``out`` when given)."""
+    into ``out`` when given."""
     out = xp.empty(view.shape, dtype=view.dtype) if out is None else out
     if bias is None:
-        def work(index):
-            out[index] = view[index]
-    else:  # broadcast over the two leading axes, so that the same index slices it
-        bias = xp.broadcast_to(bias.reshape((1, -1) + (1,) * (view.ndim - 2)),
-                               view.shape[:2] + (1,) * (view.ndim - 2))
-
-        def work(index):
-            xp.add(view[index], bias[index], out=out[index])
-    in_slices(xp, view.shape, view.size, work)
+        out[...] = view
+    else:
+        xp.add(view, bias.reshape((1, -1) + (1,) * (view.ndim - 2)), out=out)
     return out
 
 
@@ -144,8 +140,9 @@ def columns(xp, x, geo, wide_layout=False):
 def spread(xp, part, lead, geo, dtype, temporary=False):
     """Add ``part(offset)`` (lead + out-shaped) onto every kernel offset's window positions of a
     zero (lead + in)-shaped array: the adjoint of gathering windows. One strided add per kernel
-    offset, never a loop over pixels or channels. With ``temporary`` the result is a view of a
-    scratch array, for a caller that copies it."""
+    offset, never a loop over pixels or channels. With ``temporary`` (a convolution's col2im)
+    the result is a view of a scratch array, for a caller that copies it, made on this thread
+    (see the module's note)."""
     padded = tuple(s + 2 * p + e for s, p, e in zip(geo.in_size, geo.padding, overhang(geo)))
     shape = lead + padded
     out = scratch(xp, "spread", shape, dtype) if temporary else xp.zeros(shape, dtype=dtype)
@@ -160,7 +157,10 @@ def spread(xp, part, lead, geo, dtype, temporary=False):
                            zip(offset, geo.dilation, geo.stride, geo.out_size))
             target[(Ellipsis,) + region] += part(offset)[index]
 
-    in_slices(xp, out.shape, out.size * len(offsets), add, lead=len(lead))
+    if temporary:
+        add((Ellipsis,))
+    else:
+        in_slices(xp, out.shape, out.size * len(offsets), add, lead=len(lead))
     crop = tuple(slice(p, p + s) for s, p in zip(geo.in_size, geo.padding))
     return out[(Ellipsis,) + crop]
 
@@ -265,14 +265,9 @@ def _wide_col2im(xp, cols, geo, n, bias=None, out=None):
     positions, block, offsets = _wide_positions(geo), math.prod(_padded(geo)), _flat_offsets(geo)
     cols = cols.reshape(c, len(offsets), n, positions)
     flat = scratch(xp, "spread", (c, n, block + _slack(geo)), cols.dtype)
-
-    def add(index):
-        target = flat[index]
-        target.fill(0)
-        for k, offset in enumerate(offsets):
-            target[..., offset:offset + positions] += cols[:, k][index]
-
-    in_slices(xp, flat.shape, flat.size * len(offsets), add)
+    flat.fill(0)
+    for k, offset in enumerate(offsets):
+        flat[..., offset:offset + positions] += cols[:, k]
     padded = flat[..., :block].reshape((c, n) + _padded(geo))
     crop = tuple(slice(p, p + s) for s, p in zip(geo.in_size, geo.padding))
     return copy_of(xp, padded[(Ellipsis,) + crop].swapaxes(0, 1), bias, out)

@@ -17,6 +17,7 @@ from ember._dtype import FLOAT
 from ember._ops import masked as Ms
 from ember._ops import shape as S
 from ember._ops._op import Op, _legacy_type_name
+from ember._ops.activation import LogSoftmaxBackward0
 
 
 def _tensor_cls():
@@ -103,8 +104,9 @@ class NllLossBackward0(Op):
         x = input.reshape(1, -1) if input.ndim == 1 else input
         t = target.astype(xp.int64, copy=False).reshape(x.shape[:1] + x.shape[2:])
         self.shape2d = x.shape
+        # NOTE: one reduction checks 0 <= t < C: negative targets are huge as unsigned
         if (weight is None and x.ndim == 2 and self.ignore_index < 0 and t.size
-                and t.min() >= 0 and t.max() < x.shape[1]):
+                and t.view(xp.uint64).max() < x.shape[1]):
             # every target is a class (none ignored, none out of range): all weights are one
             self.rows, self.index = xp.arange(t.shape[0]), t
             loss = -x[self.rows, t]
@@ -260,8 +262,6 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                   reduction="mean", label_smoothing=0.0):
     """log_softmax over the class dim then nll_loss, as torch composes it; a target of the input's
     shape holds class probabilities (torch.nn.functional.cross_entropy)."""
-    from ember.nn._functional_core import log_softmax
-
     reduction = resolve(size_average, reduce, reduction)
     class_dim = 0 if input._data.ndim == 1 else 1
     if input._data.shape == target._data.shape:
@@ -273,16 +273,25 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         if label_smoothing > 1.0:
             raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                                f"{label_smoothing}")
-        logp = log_softmax(input, class_dim)
+        logp = _log_softmax(input, class_dim)
         return _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim)
     if label_smoothing > 0.0:
         if label_smoothing > 1.0:
             raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                                f"{label_smoothing}")
-        return _cross_entropy_smoothed(log_softmax(input, class_dim), target, weight, reduction,
+        return _cross_entropy_smoothed(_log_softmax(input, class_dim), target, weight, reduction,
                                        ignore_index, label_smoothing, class_dim)
-    return nll_loss(log_softmax(input, class_dim), target, weight, None, ignore_index, None,
+    return nll_loss(_log_softmax(input, class_dim), target, weight, None, ignore_index, None,
                     reduction)
+
+
+def _log_softmax(input, class_dim):
+    if input._data.ndim == 0:  # F.log_softmax gives torch's error
+        from ember.nn._functional_core import log_softmax
+
+        return log_softmax(input, class_dim)
+    # the op itself: the class dim needs none of F.log_softmax's argument handling
+    return LogSoftmaxBackward0(class_dim).apply(input)
 
 
 # -- binary cross entropy -------------------------------------------------------------------------

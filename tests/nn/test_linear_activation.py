@@ -145,6 +145,19 @@ def test_gradients_at_the_kinks():
         check_arrays(fn, values, grad=True)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("size", [3072, 768, 192, 21])  # rows of 1024, 256, 64 zeros; none
+def test_relu_bits_on_special_values(dtype, size):
+    # relu keeps -0.0 and every nan's sign, as torch's does
+    special = np.array([-0.0, 0.0, np.nan, -np.nan, -np.inf, np.inf, -1.5, 2.5], dtype)
+    values = np.resize(special, size)
+    for x in (values, values.reshape(-1, 3)[:, ::2]):  # and a non-contiguous input
+        ours = ember.relu(ember.tensor(x)).numpy()
+        theirs = torch.relu(torch.tensor(x)).numpy()
+        assert ours.dtype == theirs.dtype
+        assert ours.tobytes() == theirs.tobytes()
+
+
 def test_extreme_inputs_stay_finite():
     big = [np.array([[-1000.0, 0.0, 1000.0], [88.0, 89.0, -89.0]], dtype="float32")]
     for fn in (lambda lib, x: lib.nn.functional.softmax(x, 1),

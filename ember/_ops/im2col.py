@@ -176,8 +176,6 @@ def col2im(xp, cols, geo, n, bias=None, out=None):
     return copy_of(xp, summed.swapaxes(0, 1), bias, out)
 
 
-
-
 # -- the wide layout (stride 1) -------------------------------------------------------------------
 # With stride 1, output position o reads the flattened padded input at o's flat index plus a
 # fixed offset per kernel position. Computing the output on a "wide" grid, out[0] x padded[1:]

@@ -61,11 +61,16 @@ class Op(Node):
                 if a._requires_grad:
                     wants_grad = True
             else:
+                arrays.append(a)
                 uniform = False
         policy = self.promote
         if uniform and (policy == "binary" or policy == "keep" or first.dtype.category >= FLOAT):
             self._compute_dtype = None if policy == "keep" else first.dtype
             tensors = args
+        elif policy == "keep" and _on_one_device(args, first):
+            # nothing to promote or cast: mixed dtypes and non-tensor operands (an optional
+            # None, a Python number) go to forward as they are
+            self._compute_dtype, tensors = None, args
         else:
             args, tensors, arrays = self._prepare(args)
         device = first.device
@@ -351,6 +356,13 @@ def _share_storage(outputs, base):
     for out in outputs if type(outputs) is tuple else (outputs,):
         out._version = base._version
         out._base = base if base._base is None else base._base
+
+
+def _on_one_device(args, first):
+    if first is None:
+        return False
+    device = first.device
+    return all(a.device is device or a.device == device for a in args if isinstance(a, Tensor))
 
 
 def _array_for(arg, dtype):

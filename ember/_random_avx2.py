@@ -15,11 +15,24 @@ rounding step on whole chunks of rows, one half of each row at a time:
   in place, in float64: both Horner steps of sincos' polynomials, not log's, whose steps each
   straddle a power of two.
 * Products that float32 rounds exactly as torch does stay plain float32: by short constants
-  (pi/4's first two pieces, 0.5, -2, ln 2's head), and the unfused ``y * z`` of sincos.
+  (-2, ln 2's head, the pieces of pi/2 below), and the unfused ``y * z`` of sincos.
+* log's input 2**24 (1 - u) comes from the word with its high 8 bits set: as int32 that is
+  k - 2**24, minus the input, whose float bits differ from the input's only in the sign bit,
+  which the subtraction that splits off the exponent drops (mod 2**32).
 * The radius is carried as -2 times torch's log: scaling by a power of two commutes with every
   rounding, and it saves two passes.
-* The range reduction x = t - j pi/4, in three rounded steps in torch, is one exact float64
-  subtraction of j (pi/4 in three pieces) rounded once: its first two steps are exact in float32.
+* The quarter turn is integer arithmetic on k: torch's j = (int(t 4/pi) + 1) & ~1 equals 2 q
+  with q = (k + 2**21) >> 22 for every k (t is within a few ulps of k 2**-21 eighth turns; checked
+  on all 2**24). The reduction x = t - j pi/4, three fused steps in torch of which the first two
+  are exact, is t - q pi/2 rounded once; it stays in float32 with pi/2 (twice pi/4's three
+  pieces) regrouped as 1.5703125 + (2 (pi/4)_2 + 2**-24) + (2 (pi/4)_3 - 2**-24): q times each
+  piece is exact for q <= 4, and so are the first two subtractions.
+* sin's polynomial is odd, so negating x in odd quarter turns negates sin, rounding included;
+  what is left of the quarter-turn signs (turns 2 and 3 negate both values) goes into the mask
+  that swaps cos and sin, one XOR for both rows.
+* fma(p z, z, -z / 2) and fma(p z, x, x) are (p z - 1/2) z and (p z + 1) x in float64: one add
+  and one multiply for both rows instead of a multiply and an add of a third array. Both are
+  rounded twice (the float64 sum is not always exact); all 2**24 angles give torch's values.
 * Every ufunc call works on arrays of one dtype (casts are separate assignments): a call that
   casts inside costs several times a plain one. Constants are 0-d arrays and ``out`` is passed
   by position, which halves what each call costs beyond its work.
@@ -29,7 +42,9 @@ rounding step on whole chunks of rows, one half of each row at a time:
 ``fill`` draws the words chunk by chunk on the calling thread (one call that releases the GIL per
 chunk) while a pool thread transforms the chunks already drawn; once all are drawn the calling
 thread transforms chunks too. NumPy's ufuncs release the GIL, but each call takes it back, so
-two threads both calling ufuncs slow each other down: the fewer calls per chunk, the better.
+two threads both calling ufuncs slow each other down: the fewer and longer the calls, the better
+(with both threads transforming, 1024-row chunks run 3 times slower than alone, 8192-row ones
+15% slower).
 """
 
 from __future__ import annotations
@@ -48,8 +63,7 @@ ROWS = 8192  # rows of 16 per chunk: long enough to amortise each call, short en
 # Constants are 0-d arrays of the dtype they combine with: a ufunc converts a Python or NumPy
 # scalar on every call, which costs about as much as the work of a short call.
 _ONE, _ZERO, _MINUS_TWO = (np.array(v, _F32) for v in (1, 0, -2))
-_MINUS_HALF = np.array(-0.5)
-_I_ONE, _LOW_24, _K_END = (np.array(v, _I32) for v in (1, 0xFFFFFF, 0x1000000))
+_LOW_24, _HIGH_8 = np.array(0xFFFFFF, _I32), np.array(-(2**24), _I32)
 _SIGN_BIT, _SIGN = np.array(31, _I32), np.array(-(2**31), _I32)
 
 # log256_ps: log x = m + m^3 P(m) - m^2 / 2 + e ln 2, with x = 2^e (1 + m), 1 + m in
@@ -60,17 +74,18 @@ _LOG_P = [np.array(c) for c in np.array([
 _MINUS_2_LN2_LO = np.array(-2 * np.float32(-2.12194440e-4), _F32)
 _MINUS_2_LN2_HI = np.array(-2 * np.float32(0.693359375), _F32)
 # the scaled input x = 2**24 (1 - u) shifts the exponent by 24; subtracting sqrt(1/2)'s bits
-# splits x into e and 1 + m in one step (as musl's logf does)
+# splits x into e and 1 + m in one step (as musl's logf does), here from -x's bits
 _SPLIT = np.array(0x3F3504F3, _I32)
-_SPLIT_SCALED = np.array(0x3F3504F3 + (24 << 23), _I32)
+_SPLIT_SCALED = np.array(0x3F3504F3 + (24 << 23) - 2**31, _I32)  # 2**31 more, mod 2**32
 _MANTISSA_BITS, _MANTISSA = np.array(23, _I32), np.array(0x7FFFFF, _I32)
 
 # sincos256_ps: j = the octant of t rounded up to even, x = t - j pi/4 (pi/4 in three pieces
 # whose float64 sum is exact); q = j / 2 counts quarter turns
+_HALF_QUARTER, _QUARTER_BITS = np.array(2**21, _I32), np.array(22, _I32)
 _THETA_STEP = np.array(np.float32(2 * np.pi) * np.float32(2.0**-24), _F32)  # 2 pi u = k * this
-_FOUR_OVER_PI = np.array(1.27323954473516, _F32)
 _PI_4 = np.array([0.78515625, 2.4187564849853515625e-4, 3.77489497744594108e-8], _F32)
-_MINUS_PI_2 = np.array(-2 * _PI_4.astype(_F64).sum())  # 48 bits: exact, and so is q times it
+_PI_2 = 2 * _PI_4.astype(_F64) + [0, 2.0**-24, -(2.0**-24)]  # the same sum, regrouped
+_MINUS_PI_2 = [np.array(-piece, _F32) for piece in _PI_2]  # each exact in float32
 # cos and sin polynomials in z = x^2 as the two rows of one array; both Horner steps of each
 # land in a single binade (2**-10 and 2**-7, then 2**-5 and 2**-3), hence the rounding constants
 _COEF0 = np.array([[2.443315711809948e-5], [-1.9515295891e-4]], _F32).astype(_F64)
@@ -79,13 +94,12 @@ _COEF2 = np.array([[4.166664568298827e-2], [-1.6666654611e-1]], _F32).astype(_F6
 _ROUND1 = np.array([[1.5 * 2.0**(-10 + 29)], [1.5 * 2.0**(-7 + 29)]])
 _ROUND2 = np.array([[1.5 * 2.0**(-5 + 29)], [1.5 * 2.0**(-3 + 29)]])
 _COEF1_ROUND1, _COEF2_ROUND2 = _COEF1 + _ROUND1, _COEF2 + _ROUND2  # exact sums
-# the sign of cos flips in quarter turns 1 and 2 (bit 1 of q + 1), of sin in 2 and 3 (bit 1 of q)
-_SIGN_OFFSET = np.array([[1], [0]], _I32)
+_OFFSET = np.array([[-0.5], [1]])  # p z - 1/2 for cos, p z + 1 for sin
 
 
 class _Work:
     """One thread's work arrays for a chunk of ``rows`` rows (k = 8 * rows per half). The
-    arrays for a full chunk are kept between calls (about 7 MB per thread); a shorter chunk
+    arrays for a full chunk are kept between calls (about 5 MB per thread); a shorter chunk
     works in their first k entries, since fresh arrays cost page faults on every call."""
 
     def __init__(self, rows, full=None):
@@ -95,14 +109,13 @@ class _Work:
             self.f32 = [np.empty(k, _F32) for _ in range(4)]
             self.i32 = [np.empty(k, _I32) for _ in range(3)]
             self.f64 = [np.empty(k, _F64) for _ in range(2)]
-            self.f64x2 = [np.empty((2, k), _F64) for _ in range(3)]
+            self.f64x2 = [np.empty((2, k), _F64) for _ in range(2)]
             self.f32x2 = np.empty((2, k), _F32)
-            self.i32x2 = np.empty((2, k), _I32)
         else:
             self.f32, self.i32, self.f64 = ([a[:k] for a in arrays]
                                             for arrays in (full.f32, full.i32, full.f64))
             self.f64x2 = [a[:, :k] for a in full.f64x2]
-            self.f32x2, self.i32x2 = full.f32x2[:, :k], full.i32x2[:, :k]
+            self.f32x2 = full.f32x2[:, :k]
 
 
 _local = threading.local()
@@ -118,12 +131,12 @@ def _work(rows):
 
 
 def _minus_two_log(k, s):
-    """-2 log(1 - k / 2**24) as log256_ps computes log, for int32 k in [0, 2**24); k is
-    overwritten. Returns a scratch array."""
+    """-2 log(1 - u) as log256_ps computes log, for int32 k holding u * 2**24 in its low 24 bits
+    (the high 8 are ignored); k is overwritten. Returns a scratch array."""
     (x, e, m, z), (_, ei, _), (m64, y64) = s.f32, s.i32, s.f64
     y = x  # x is spent once m and e are split off
-    np.subtract(_K_END, k, k)  # 2**24 (1 - u), exact
-    x[...] = k
+    np.bitwise_or(k, _HIGH_8, k)  # u * 2**24 - 2**24
+    x[...] = k  # -2**24 (1 - u), exact
     ix = x.view(_I32)
     np.subtract(ix, _SPLIT_SCALED, ix)
     np.right_shift(ix, _MANTISSA_BITS, ei)
@@ -159,28 +172,32 @@ def _minus_two_log(k, s):
 
 
 def _cos_sin(k, s):
-    """(cos t, sin t) of t = 2 pi k / 2**24 as sincos256_ps computes them, for int32 k: a
-    scratch array of two rows, cos then sin."""
+    """(cos t, sin t) of t = 2 pi u as sincos256_ps computes them, for int32 k holding u * 2**24
+    in its low 24 bits (the high 8 are ignored); k is overwritten. Returns a scratch array of two
+    rows, cos then sin."""
     (_, t, x, z), (q, sw, flip) = s.f32, s.i32  # the first float32 array holds the radii
-    zx, offset, h = s.f64x2  # [z, x], [-z / 2, x] and the polynomials, in float64
-    t64, x64 = offset[0], zx[1]
+    zx, h = s.f64x2  # [z, x] and the polynomials, in float64
+    x64 = zx[1]
+    np.bitwise_and(k, _LOW_24, k)
     t[...] = k
     np.multiply(t, _THETA_STEP, t)
-    np.multiply(t, _FOUR_OVER_PI, x)
-    q[...] = x  # truncates
-    np.add(q, _I_ONE, q)
-    np.right_shift(q, _I_ONE, q)  # j = 2 q
-    x64[...] = q
-    np.multiply(x64, _MINUS_PI_2, x64)
-    t64[...] = t
-    np.add(x64, t64, x64)  # t - j pi/4, exact
-    x[...] = x64
-    x64[...] = x
-    offset[1] = x64
+    np.add(k, _HALF_QUARTER, q)
+    np.right_shift(q, _QUARTER_BITS, q)  # j = 2 q
+    z[...] = q
+    np.multiply(z, _MINUS_PI_2[0], x)
+    np.add(x, t, x)  # exact
+    np.multiply(z, _MINUS_PI_2[1], t)
+    np.add(x, t, x)  # exact
+    np.multiply(z, _MINUS_PI_2[2], t)
+    np.add(x, t, x)  # t - j pi/4, rounded once
     np.multiply(x, x, z)
+    xbits = x.view(_I32)
+    np.left_shift(q, _SIGN_BIT, sw)
+    np.bitwise_xor(xbits, sw, xbits)  # -x, so -sin, in odd quarter turns
+    np.right_shift(sw, _SIGN_BIT, sw)  # all ones where q is odd
+    x64[...] = x
     z64 = zx[0]
     z64[...] = z
-    np.multiply(z64, _MINUS_HALF, offset[0])
     np.multiply(z64, _COEF0, h)  # two Horner steps, each rounded once
     np.add(h, _COEF1_ROUND1, h)
     np.subtract(h, _ROUND1, h)
@@ -191,22 +208,18 @@ def _cos_sin(k, s):
     both[...] = h
     np.multiply(both, z, both)  # p z, unfused
     h[...] = both
-    np.multiply(h, zx, h)
-    np.add(h, offset, h)  # fma(p z, z, -z / 2) and fma(p z, x, x)
+    np.add(h, _OFFSET, h)
+    np.multiply(h, zx, h)  # fma(p z, z, -z / 2) as (p z - 1/2) z, fma(p z, x, x) as (p z + 1) x
     both[...] = h
     np.add(both[0], _ONE, both[0])
-    # choose and sign with bit operations, as the AVX2 code does: odd quarter turns swap
+    # odd quarter turns swap cos and sin, turns 2 and 3 negate both: one mask for both rows
     bits = both.view(_I32)
-    np.left_shift(q, _SIGN_BIT, sw)
-    np.right_shift(sw, _SIGN_BIT, sw)  # all ones where q is odd
     np.bitwise_xor(bits[0], bits[1], flip)
     np.bitwise_and(flip, sw, flip)
+    np.left_shift(q, _SIGN_BIT - 1, q)
+    np.bitwise_and(q, _SIGN, q)  # bit 1 of q
+    np.bitwise_xor(flip, q, flip)
     np.bitwise_xor(bits, flip, bits)
-    sign = s.i32x2
-    np.add(q, _SIGN_OFFSET, sign)
-    np.left_shift(sign, _SIGN_BIT - 1, sign)
-    np.bitwise_and(sign, _SIGN, sign)
-    np.bitwise_xor(bits, sign, bits)
     return both
 
 
@@ -219,11 +232,9 @@ def normal16(words, out, finish=None):
     k = s.i32[0]
     halves = words.view(_HALF)  # (rows, 2): the radius half and the angle half of each row
     k.view(_HALF)[...] = halves[:, 0]
-    np.bitwise_and(k, _LOW_24, k)  # u = k / 2**24
     radius = _minus_two_log(k, s)
     np.sqrt(radius, radius)
     k.view(_HALF)[...] = halves[:, 1]
-    np.bitwise_and(k, _LOW_24, k)
     normals = _cos_sin(k, s)
     np.multiply(normals, radius, normals)
     normals = normals.view(_HALF)  # (2, rows)

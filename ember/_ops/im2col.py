@@ -4,11 +4,12 @@ the three bilinear maps of a convolution, each one GEMM.
 
 NOTE: NumPy's copies and ufuncs release the GIL but run on one core, where torch's kernels use
 every core. The memory-bound steps of pooling and fold therefore run one slice per core on a
-small thread pool (``in_slices``). A convolution's copies do not: they run between its GEMMs,
-which BLAS spreads over every core, and BLAS's threads keep spinning for a while after each
-product, so a second thread of ours only contends with them (slower, measured); working in
-cache-sized chunks of the batch makes the copies cheap instead. CuPy arrays, one core or small
-arrays take a single call.
+small thread pool (``in_slices``). A convolution works through its batch in cache-sized chunks
+(see ``_each_chunk``): a big one runs whole chunks, copies and products, on the pool, each
+product on one core; a small one runs them in turn on the calling thread, each product on every
+core. (Splitting the copies alone over the pool was slower: BLAS's threads keep spinning for a
+while after each product, and a thread of ours only contends with them.) CuPy arrays, one core
+or small arrays take a single call.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import itertools
 import math
 import threading
 
-from ember._threads import cores, pool
+from ember._threads import blas_single_threaded, can_set_blas_threads, cores, pool
 
 
 class Geometry:
@@ -277,13 +278,28 @@ def _wide_col2im(xp, cols, geo, n, bias=None, out=None):
 # through main memory, the largest part of the work; torch does not materialise it at all.)
 
 _CHUNK_BYTES = 4 << 20
+_PARALLEL_MIN_CHUNKS = 4  # smaller convolutions lose more to the pool than they gain
 
 
-def _image_chunks(n, geo, channels, itemsize):
-    """(start, stop) slices of the batch, each with about _CHUNK_BYTES of im2col matrix."""
+def _each_chunk(xp, n, geo, channels, itemsize, work):
+    """[work(start, stop) for each chunk of the batch], each chunk with about _CHUNK_BYTES of
+    im2col matrix. A big convolution with NumPy on OpenBLAS and several cores runs its chunks
+    on the pool, each thread's products on one core (in a multiple of the cores' count of
+    chunks, to share them evenly); otherwise they run one after another on this thread, the
+    products on every core."""
     per_image = channels * math.prod(geo.kernel) * _wide_positions(geo) * itemsize
-    step = max(1, _CHUNK_BYTES // max(per_image, 1))
-    return [(lo, min(n, lo + step)) for lo in range(0, max(n, 1), step)]  # one for n = 0
+    count = -(-n * per_image // _CHUNK_BYTES)
+    parallel = (xp.__name__ == "numpy" and count >= _PARALLEL_MIN_CHUNKS and cores() > 1
+                and can_set_blas_threads())
+    if parallel:
+        count = -(-count // cores()) * cores()
+    step = max(1, -(-n // max(count, 1)))
+    chunks = [(lo, min(n, lo + step)) for lo in range(0, max(n, 1), step)]  # one for n = 0
+    if not parallel or len(chunks) < 2:
+        return [work(lo, hi) for lo, hi in chunks]
+    with blas_single_threaded():
+        futures = [pool().submit(work, lo, hi) for lo, hi in chunks]
+        return [future.result() for future in futures]
 
 
 def _grad_rows(xp, g, geo):
@@ -301,11 +317,14 @@ def conv_forward(xp, x, w, geo, bias=None):
     w_rows, wide_layout = w.reshape(geo.groups, o // geo.groups, -1), wide(geo)
     grid = _wide_grid(geo) if wide_layout else geo.out_size
     crop = (Ellipsis,) + tuple(slice(s) for s in geo.out_size)
-    for lo, hi in _image_chunks(n, geo, c, x.itemsize):
+
+    def work(lo, hi):
         cols = columns(xp, x[lo:hi], geo, wide_layout)
         y = scratch(xp, "gemm", w_rows.shape[:2] + cols.shape[2:], x.dtype)
         xp.matmul(w_rows, cols, out=y)
         copy_of(xp, y.reshape((o, hi - lo) + grid)[crop].swapaxes(0, 1), bias, out[lo:hi])
+
+    _each_chunk(xp, n, geo, c, x.itemsize, work)
     return out
 
 
@@ -314,11 +333,15 @@ def conv_weight_grad(xp, x, g, geo, bias=None):
     (n, c), o = x.shape[:2], g.shape[1]
     wide_layout = wide(geo) and _finite(xp, x)
     rows_of = _wide_grad_rows if wide_layout else _grad_rows
-    gw = None
-    for lo, hi in _image_chunks(n, geo, c, x.itemsize):
+
+    def work(lo, hi):
         cols = columns(xp, x[lo:hi], geo, wide_layout)
-        part = rows_of(xp, g[lo:hi], geo) @ cols.transpose(0, 2, 1)
-        gw = part if gw is None else xp.add(gw, part, out=gw)
+        return rows_of(xp, g[lo:hi], geo) @ cols.transpose(0, 2, 1)
+
+    parts = _each_chunk(xp, n, geo, c, x.itemsize, work)
+    gw = parts[0]
+    for part in parts[1:]:  # in the chunks' order, whichever thread made them
+        gw += part
     return gw.reshape((o, c // geo.groups) + geo.kernel)
 
 
@@ -331,10 +354,13 @@ def conv_input_grad(xp, g, w, geo, bias=None):
     wide_layout = wide(geo) and _finite(xp, w_t)
     rows_of, to_image = (_wide_grad_rows, _wide_col2im) if wide_layout else (_grad_rows, col2im)
     out = xp.empty((n, c) + geo.in_size, dtype=g.dtype)
-    for lo, hi in _image_chunks(n, geo, c, g.itemsize):
+
+    def work(lo, hi):
         rows = rows_of(xp, g[lo:hi], geo)
         cols = scratch(xp, "gemm", (geo.groups, w_t.shape[1], rows.shape[2]), rows.dtype)
         to_image(xp, xp.matmul(w_t, rows, out=cols), geo, hi - lo, bias, out[lo:hi])
+
+    _each_chunk(xp, n, geo, c, g.itemsize, work)
     return out
 
 

@@ -367,3 +367,19 @@ def test_wide_layout_with_non_finite_values(where, bad):
     # NOTE: no padding: torch skips padded positions, so a non-finite weight that meets only
     # padding leaves its output finite there; im2col multiplies it by zero (nan)
     check_op(lambda lib, x, w: F(lib).conv2d(x, w), x.shape, w.shape, inputs=[x, w], grad=True)
+
+
+def test_parallel_chunks_restore_blas_threads(chunked):
+    # chunks on the pool run their products on one core each; the setting comes back after
+    from ember import _threads
+
+    if not _threads.can_set_blas_threads() or _threads.cores() < 2:
+        pytest.skip("needs NumPy on OpenBLAS and two cores")
+    threads = _threads._openblas()[1]()
+    check_op(lambda lib, x, w: F(lib).conv2d(x, w, padding=1), (4, 2, 6, 6), (3, 2, 3, 3),
+             grad=True)
+    assert _threads._openblas()[1]() == threads
+    with pytest.raises(RuntimeError), _threads.blas_single_threaded():
+        assert _threads._openblas()[1]() == 1
+        raise RuntimeError("a failing chunk")
+    assert _threads._openblas()[1]() == threads

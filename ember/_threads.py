@@ -1,5 +1,6 @@
 """One small thread pool, one thread per core, for memory-bound NumPy steps that release the GIL
-(im2col, the randn kernel). It imports nothing from ember, so any module may use it."""
+(im2col, the randn kernel), and a switch that runs BLAS's products on one core each while the
+pool runs several at once. It imports nothing from ember, so any module may use it."""
 
 from __future__ import annotations
 
@@ -61,8 +62,8 @@ def _openblas():
                 setter = getattr(lib, f"{prefix}set_num_threads{suffix}", None)
                 getter = getattr(lib, f"{prefix}get_num_threads{suffix}", None)
                 if setter is not None and getter is not None:
-                    setter.argtypes, setter.restype, getter.restype = [ctypes.c_int], None, \
-                        ctypes.c_int
+                    setter.argtypes, setter.restype = [ctypes.c_int], None
+                    getter.restype = ctypes.c_int
                     _blas["functions"] = (setter, getter)
                     return _blas["functions"]
     return _blas["functions"]

@@ -247,16 +247,6 @@ def _wide_windows(xp, x, geo):
     return xp.lib.stride_tricks.as_strided(flat, shape, tuple(s * flat.itemsize for s in strides))
 
 
-def _wide_grad_rows(xp, g, geo):
-    """(N, O, *out) -> (groups, O/groups, N * wide positions): g on the wide grid, zeros at the
-    extra positions."""
-    n, o = g.shape[:2]
-    rows = scratch(xp, "grad_rows", (o, n) + _wide_grid(geo), g.dtype)
-    rows.fill(0)
-    copy_of(xp, g.swapaxes(0, 1), out=rows[(Ellipsis,) + tuple(slice(s) for s in geo.out_size)])
-    return rows.reshape(geo.groups, o // geo.groups, n * _wide_positions(geo))
-
-
 def _wide_col2im(xp, cols, geo, n, bias=None, out=None):
     """col2im for wide columns: each kernel position's rows added, one contiguous slice per
     (channel, image), onto the flattened padded input; then cropped to (N, C, *in)."""
@@ -302,12 +292,16 @@ def _each_chunk(xp, n, geo, channels, itemsize, work):
         return [future.result() for future in futures]
 
 
-def _grad_rows(xp, g, geo):
-    """(N, O, *out) -> (groups, O/groups, N * prod(out)), the layout of the GEMM's output."""
+def _grad_rows(xp, g, geo, wide_layout):
+    """(N, O, *out) -> (groups, O/groups, N * positions), the layout of the GEMM's output; on
+    the wide grid (``wide_layout``) with zeros at the extra positions."""
     n, o = g.shape[:2]
-    rows = scratch(xp, "grad_rows", (o, n) + geo.out_size, g.dtype)
-    copy_of(xp, g.swapaxes(0, 1), out=rows)
-    return rows.reshape(geo.groups, o // geo.groups, n * math.prod(geo.out_size))
+    grid = _wide_grid(geo) if wide_layout else geo.out_size
+    rows = scratch(xp, "grad_rows", (o, n) + grid, g.dtype)
+    if wide_layout:
+        rows.fill(0)
+    copy_of(xp, g.swapaxes(0, 1), out=rows[(Ellipsis,) + tuple(slice(s) for s in geo.out_size)])
+    return rows.reshape(geo.groups, o // geo.groups, n * math.prod(grid))
 
 
 def conv_forward(xp, x, w, geo, bias=None):
@@ -332,11 +326,10 @@ def conv_weight_grad(xp, x, g, geo, bias=None):
     """Gw(x, g): the weight gradient for upstream g, shaped (O, C/groups, *k)."""
     (n, c), o = x.shape[:2], g.shape[1]
     wide_layout = wide(geo) and _finite(xp, x)
-    rows_of = _wide_grad_rows if wide_layout else _grad_rows
 
     def work(lo, hi):
         cols = columns(xp, x[lo:hi], geo, wide_layout)
-        return rows_of(xp, g[lo:hi], geo) @ cols.transpose(0, 2, 1)
+        return _grad_rows(xp, g[lo:hi], geo, wide_layout) @ cols.transpose(0, 2, 1)
 
     parts = _each_chunk(xp, n, geo, c, x.itemsize, work)
     gw = parts[0]
@@ -352,11 +345,11 @@ def conv_input_grad(xp, g, w, geo, bias=None):
     c = w.shape[1] * geo.groups
     w_t = xp.ascontiguousarray(w.reshape(geo.groups, o // geo.groups, -1).transpose(0, 2, 1))
     wide_layout = wide(geo) and _finite(xp, w_t)
-    rows_of, to_image = (_wide_grad_rows, _wide_col2im) if wide_layout else (_grad_rows, col2im)
+    to_image = _wide_col2im if wide_layout else col2im
     out = xp.empty((n, c) + geo.in_size, dtype=g.dtype)
 
     def work(lo, hi):
-        rows = rows_of(xp, g[lo:hi], geo)
+        rows = _grad_rows(xp, g[lo:hi], geo, wide_layout)
         cols = scratch(xp, "gemm", (geo.groups, w_t.shape[1], rows.shape[2]), rows.dtype)
         to_image(xp, xp.matmul(w_t, rows, out=cols), geo, hi - lo, bias, out[lo:hi])
 

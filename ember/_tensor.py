@@ -146,7 +146,10 @@ class Tensor(TensorMethods):
         """Compute gradients of this tensor w.r.t. graph leaves (torch.Tensor.backward)."""
         if inputs is None and (gradient is None or gradient.__class__ is Tensor):
             # the common call skips autograd.backward's argument normalisation
-            _engine.run_backward((self,), (gradient,), retain_graph, create_graph)
+            if create_graph:
+                _engine.run_backward((self,), (gradient,), retain_graph, create_graph)
+            else:
+                _engine.backward_plain(self, gradient, retain_graph)
             return
         from ember import autograd
 

@@ -65,7 +65,8 @@ class _GraphTask:
         try:
             if inputs is None and not leaf_hooks and not self.create_graph and not (
                     anomaly_state.enabled):
-                self._run_lean(root_edges, root_grads, deps)
+                _run_lean(root_edges, [g if g is None else g._data for g in root_grads], deps,
+                          not self.retain_graph, self.accumulate)
             else:
                 if inputs is not None:
                     self.targets = {_grad_edge(t): i for i, t in enumerate(inputs)}
@@ -73,49 +74,6 @@ class _GraphTask:
                 self._run_ordered(root_edges, root_grads, deps)
         finally:
             _grad_state.enabled = previous_mode
-
-    def _run_lean(self, root_edges, root_grads, deps):
-        """The common backward: no create_graph, no leaf hooks, no ``inputs=``. Gradients flow
-        as raw arrays (nothing of this pass is differentiated again) and nodes run highest
-        sequence number first, as in torch (so gradients are summed in torch's order); a leaf's
-        gradient is accumulated as soon as all of it has arrived. Written flat: it runs for
-        every node."""
-        free, accumulate = not self.retain_graph, self.accumulate
-        buffers = {}  # node: its gradient so far (one output), or a list of them (several)
-        heap = []  # (-sequence number, node)
-        pending = [(e, g if g is None else g._data) for e, g in zip(root_edges, root_grads)]
-        while True:
-            for (child, nr), g in pending:
-                if g is not None:
-                    if child._n_outputs == 1:
-                        old = buffers.get(child)
-                        buffers[child] = g if old is None else old + g
-                    else:
-                        slots = buffers.get(child)
-                        if slots is None:
-                            slots = buffers[child] = [None] * child._n_outputs
-                        slots[nr] = g if slots[nr] is None else slots[nr] + g
-                left = deps[child] - 1
-                deps[child] = left
-                if not left:
-                    if child.__class__ is AccumulateGrad:
-                        grad = buffers.pop(child, None)
-                        if grad is not None and accumulate:
-                            # NOTE: who holds ``grad`` when only this loop does: grad and
-                            # getrefcount's argument; and if it is the delivered one, also g
-                            # and its pending tuple
-                            owned = sys.getrefcount(grad) <= (4 if grad is g else 2)
-                            child.accumulate_array(grad, owned)
-                    else:
-                        heappush(heap, (-child._seq, child))
-            if not heap:
-                return
-            node = heappop(heap)[1]
-            if node._n_outputs == 1:
-                grads = [buffers.pop(node, None)]
-            else:
-                grads = buffers.pop(node, None) or [None] * node._n_outputs
-            pending = _run_node_arrays(node, grads, free)
 
     def _run_ordered(self, root_edges, root_grads, deps):
         """Every node, leaves included, from one ready queue in torch's exact order (leaf hooks
@@ -181,37 +139,90 @@ def _run_node(node, grads, free, needed=None):
     return out
 
 
-def _run_node_arrays(node, grads, free):
-    """_run_node on raw arrays: the node's ``backward_arrays`` when it has one (and no hooks),
-    else (or when that returns NotImplemented) its tensor ``backward`` on wrapped arrays."""
-    results = None
-    if node.backward_arrays is not None and not node._pre_hooks and not node._post_hooks:
-        if all(g is None for g in grads):
-            results = (None,) * len(node._edges)  # nothing flows: children just count down
-        else:
-            results = node.backward_arrays(*grads)
-            if results is NotImplemented:
-                results = None
-            elif results.__class__ is not tuple:
-                results = (results,)
-    if results is None:
-        wrapped = [None if g is None else _wrap_array(g) for g in grads]
-        if node._pre_hooks:
-            wrapped = _run_pre_hooks(node, wrapped)
-        results = [None if r is None else r._data for r in _call(node, wrapped)]
-    if free and node._saved:
-        node._saved, node._freed = (), True
-    out = []
-    meta = node._input_meta
-    for i, edge in enumerate(node._edges):
-        if edge:
-            g = results[i]
-            if g is not None:
-                shape, dtype = meta[i]
+def _run_lean(root_edges, root_arrays, deps, free, accumulate):
+    """The common backward: no create_graph, no leaf hooks, no ``inputs=``. Gradients flow
+    as raw arrays (nothing of this pass is differentiated again) and nodes run highest
+    sequence number first, as in torch (so gradients are summed in torch's order); a leaf's
+    gradient is accumulated as soon as all of it has arrived. Written flat, the node's run
+    and the delivery of its results in one loop: it runs for every edge of the graph."""
+    partial = {}  # node: its gradient so far, while more are to come (a list: several outputs)
+    heap = []  # (-sequence number, node, its gradients)
+    node, edges, metas = None, root_edges, [None] * len(root_edges)
+    results = root_arrays
+    while True:
+        for edge, g, meta in zip(edges, results, metas):
+            if not edge:
+                continue
+            child, nr = edge
+            if g is not None and meta is not None:
+                shape, dtype = meta
                 if g.shape != shape or (g.dtype is not dtype.np and g.dtype != dtype.np):
-                    g = _fit(node, i, _wrap_array(g))._data
-            out.append((edge, g))
-    return out
+                    g = _fit_array(node, meta, g)
+            left = deps[child] - 1
+            deps[child] = left
+            if child._n_outputs != 1:
+                _deliver_to_slot(partial, child, nr, g)
+                if not left:
+                    grads = partial.pop(child, None) or [None] * child._n_outputs
+                    heappush(heap, (-child._seq, child, grads))
+                continue
+            if left:
+                if g is not None:
+                    old = partial.get(child)
+                    partial[child] = g if old is None else old + g
+                continue
+            # NOTE: who holds a delivered ``g`` when only this loop does: ``results``,
+            # zip's reused tuple, g and getrefcount's argument; a sum made here: the last two
+            held = 4
+            if child in partial:
+                old = partial.pop(child)
+                g, held = (old if g is None else old + g), 2
+            if child.__class__ is AccumulateGrad:
+                if g is not None and accumulate:
+                    owned = sys.getrefcount(g) <= held  # (before g is an argument)
+                    child.accumulate_array(g, owned)
+            else:
+                heappush(heap, (-child._seq, child, [g]))
+        if not heap:
+            return
+        node, grads = heappop(heap)[1:]
+        edges, metas = node._edges, node._input_meta
+        results = NotImplemented
+        if (node.backward_arrays is not None and not node._pre_hooks
+                and not node._post_hooks):
+            if grads[0] is None and all(g is None for g in grads):
+                results = (None,) * len(edges)  # nothing flows: children just count down
+            else:
+                results = node.backward_arrays(*grads)
+                if results.__class__ is not tuple and results is not NotImplemented:
+                    results = (results,)
+        if results is NotImplemented:
+            results = _tensor_backward_arrays(node, grads)
+        if free and node._saved:
+            node._saved, node._freed = (), True
+
+
+def _tensor_backward_arrays(node, grads):
+    """A node's tensor ``backward`` (and its hooks) on wrapped arrays, for the lean pass: the
+    results as arrays."""
+    wrapped = [None if g is None else _wrap_array(g) for g in grads]
+    if node._pre_hooks:
+        wrapped = _run_pre_hooks(node, wrapped)
+    return [None if r is None else r._data for r in _call(node, wrapped)]
+
+
+def _deliver_to_slot(partial, node, nr, g):
+    # a node with several outputs collects one gradient per output
+    if g is not None:
+        slots = partial.get(node)
+        if slots is None:
+            slots = partial[node] = [None] * node._n_outputs
+        slots[nr] = g if slots[nr] is None else slots[nr] + g
+
+
+def _fit_array(node, meta, g):
+    """_fit on a raw array; ``meta`` is the input's entry in the node's metadata."""
+    return _fit(node, node._input_meta.index(meta), _wrap_array(g))._data
 
 
 def _wrap_array(array):
@@ -370,6 +381,23 @@ def run_backward(roots, grads, retain_graph, create_graph, inputs=None, accumula
     return _results(inputs, task.captured, accumulate, allow_unused)
 
 
+def backward_plain(t, gradient, retain_graph):
+    """Tensor.backward without create_graph or inputs, its common call: straight to the lean
+    pass (run_backward's argument handling and task object are for the general case), unless
+    a leaf hook or anomaly mode asks for the ordered one."""
+    edges = [_root_edge(t, 0)]
+    deps, leaf_hooks = _count_dependencies(edges)
+    if leaf_hooks or anomaly_state.enabled:
+        return run_backward((t,), (gradient,), retain_graph, False)
+    start = _implicit_grad(t) if gradient is None else _initial_grad(t, gradient, 0)._data
+    previous_mode = _grad_state.enabled
+    _grad_state.enabled = False
+    try:
+        _run_lean(edges, [start], deps, not retain_graph, True)
+    finally:
+        _grad_state.enabled = previous_mode
+
+
 def _root_edge(t, index):
     node = t.grad_fn
     if node is not None:
@@ -382,20 +410,24 @@ def _root_edge(t, index):
 
 def _initial_grad(t, grad, index):
     if grad is None:
-        if t._data.size != 1:
-            raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        if t.dtype.is_complex:
-            raise RuntimeError("grad can be implicitly created only for real scalar outputs but "
-                               f"got {t.dtype}")
-        data = t._data
-        # NOTE: xp_of, not __array_namespace__: CuPy arrays do not have the latter; and a
-        # one-element array made by array() is much cheaper than by ones()
-        ones = xp_of(t.device).array(1, data.dtype).reshape(data.shape)
-        return type(t)._make(ones, t.device)
+        return type(t)._make(_implicit_grad(t), t.device)
     if grad.shape != t.shape:
         raise RuntimeError(f"Mismatch in shape: grad_output[{index}] has a shape of {grad.shape} "
                            f"and output[{index}] has a shape of {t.shape}.")
     return grad
+
+
+def _implicit_grad(t):
+    """The array of ones that ``t.backward()`` starts from; only a real scalar may omit it."""
+    data = t._data
+    if data.size != 1:
+        raise RuntimeError("grad can be implicitly created only for scalar outputs")
+    if t.dtype.is_complex:
+        raise RuntimeError("grad can be implicitly created only for real scalar outputs but "
+                           f"got {t.dtype}")
+    # NOTE: xp_of, not __array_namespace__: CuPy arrays do not have the latter; and a
+    # one-element array made by array() is much cheaper than by ones()
+    return xp_of(t.device).array(1, data.dtype).reshape(data.shape)
 
 
 def _results(inputs, captured, accumulate, allow_unused):

@@ -163,6 +163,22 @@ class Op(Node):
             entries.append(entry)
         self._saved = entries
 
+    def save_inputs(self, *positions):
+        """save() for operands named by their position in the call (None: nothing needed), the
+        hot ops' shortcut: no search for which values are inputs."""
+        if not self._recording:
+            return
+        inputs = self._inputs
+        entries = []
+        for i in positions:
+            if i is None:
+                entries.append(_NOTHING_SAVED)
+            elif isinstance(inputs[i], Tensor):
+                entries.append(("input", inputs[i], inputs[i]._version.value))
+            else:  # a Python number: kept as the scalar forward received
+                entries.append(("array", self._in_arrays[i], None))
+        self._saved = entries
+
     @property
     def saved(self):
         """The saved values as tensors: inputs keep their history, outputs point back here."""
@@ -315,12 +331,15 @@ def _wrap(array, device, xp):
 def plain_pair(input, other):
     """True when a binary op needs none of the machinery: two plain tensors of one dtype on the
     CPU (or a tensor and a Python number of a lower category), and no graph to record."""
-    if input.__class__ is not Tensor or input.device.type != "cpu":
+    # (a graph to record is the first question: the recording path should lose no time here)
+    if input.__class__ is not Tensor or (input._requires_grad and _grad_state.enabled):
+        return False
+    if input.device.type != "cpu":
         return False
     if other.__class__ is Tensor:
         if other.dtype is not input.dtype or other.device is not input.device:
             return False
-        return not (_grad_state.enabled and (input._requires_grad or other._requires_grad))
+        return not (other._requires_grad and _grad_state.enabled)
     kind, dtype = other.__class__, input.dtype
     # NOTE: NumPy widens bfloat16 + float to float32, and raises OverflowError for an int out of
     # a small integer dtype's range where torch wraps; those take the Op path
@@ -328,7 +347,7 @@ def plain_pair(input, other):
         ok = dtype.category >= FLOAT and dtype.itemsize > 2  # half types: see _prepare
     else:
         ok = kind is int and (dtype.category >= FLOAT or dtype is _dtype.int64)
-    return ok and not (_grad_state.enabled and input._requires_grad)
+    return ok
 
 
 def plain_binary(fn, input, other):

@@ -91,8 +91,8 @@ class MulBackward0(Op):
         # later in-place write to x (or to its base) does not break this node's backward
         if self._recording:
             x, y = self._inputs
-            self.save(a if getattr(y, "_requires_grad", False) else None,
-                      b if getattr(x, "_requires_grad", False) else None)
+            self.save_inputs(0 if getattr(y, "_requires_grad", False) else None,
+                             1 if getattr(x, "_requires_grad", False) else None)
         return a * b
 
     def backward(self, g):

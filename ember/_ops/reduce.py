@@ -18,8 +18,10 @@ from ember._ops.inplace import with_out
 from ember._ops.shape import ExpandBackward0, broadcast_view, wrap_dim
 from ember.autograd.grad_mode import state as _grad_state
 
-# NOTE: half-precision sums and means accumulate in float32, as torch does
-_HALF_TYPES = (_dtype.float16.np, _dtype.bfloat16.np)
+# NOTE: half-precision sums and means accumulate in float32, as torch does; a set, as membership
+# of a NumPy dtype in a tuple costs an equality test per entry
+_HALF_TYPES = frozenset((_dtype.float16.np, _dtype.bfloat16.np))
+_ALL_DIMS = [tuple(range(n)) for n in range(65)]  # dim=None of an n-dim input
 
 
 def reduce_dims(dim, ndim):
@@ -154,7 +156,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if dtype is not None:
         input = input.to(dtype)
     if dim is None:
-        result = SumBackward0(tuple(range(input._data.ndim)), keepdim).apply(input)
+        result = SumBackward0(_ALL_DIMS[input._data.ndim], keepdim).apply(input)
     else:
         result = SumBackward1(reduce_dims(dim, input._data.ndim), keepdim).apply(input)
     if out is None:

@@ -60,7 +60,8 @@ class AccumulateGrad(Node):
             data = old._data
             data += array  # NumPy and CuPy arrays both add in place
             old._version.value += 1
-        self._after_accumulate(leaf)
+        if leaf._post_acc_hooks:
+            self._after_accumulate(leaf)
 
     @staticmethod
     def _after_accumulate(leaf):

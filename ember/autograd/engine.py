@@ -15,7 +15,6 @@ from heapq import heappop, heappush
 
 import numpy
 
-from ember._backend import xp_of
 from ember._device import device
 from ember._ops import _op
 from ember.autograd._accumulate import AccumulateGrad
@@ -185,7 +184,7 @@ def _run_lean(root_edges, root_arrays, deps, free, accumulate):
                 heappush(heap, (-child._seq, child, [g]))
         if not heap:
             return
-        node, grads = heappop(heap)[1:]
+        _, node, grads = heappop(heap)
         edges, metas = node._edges, node._input_meta
         results = NotImplemented
         if (node.backward_arrays is not None and not node._pre_hooks
@@ -238,10 +237,13 @@ def _count_dependencies(root_edges):
     """For every node reachable from the roots, the number of edges that lead into it (its keys
     are the reachable nodes); also whether any reached leaf has hooks (they must fire in
     torch's exact order)."""
-    deps = {}
+    deps, stack = {}, []
     for node, _ in root_edges:
-        deps[node] = deps.get(node, 0) + 1
-    stack = list(deps)
+        if node in deps:
+            deps[node] += 1
+        else:
+            deps[node] = 1
+            stack.append(node)
     while stack:
         for edge in stack.pop()._edges:
             if edge:
@@ -425,9 +427,10 @@ def _implicit_grad(t):
     if t.dtype.is_complex:
         raise RuntimeError("grad can be implicitly created only for real scalar outputs but "
                            f"got {t.dtype}")
-    # NOTE: xp_of, not __array_namespace__: CuPy arrays do not have the latter; and a
-    # one-element array made by array() is much cheaper than by ones()
-    return xp_of(t.device).array(1, data.dtype).reshape(data.shape)
+    # NOTE: a copy of the one element, refilled: cheaper than ones() or array(1), on any backend
+    ones = data.copy()
+    ones.fill(1)
+    return ones
 
 
 def _results(inputs, captured, accumulate, allow_unused):

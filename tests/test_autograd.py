@@ -1147,6 +1147,49 @@ def test_diamond_graph():
     check_same(fn)
 
 
+# magnitudes from 1e-4 to 1e6: in float32 their sum depends on the order it is taken in
+_ORDER_SENSITIVE = [3455.842041015625, 821.6181640625, 0.0003304370620753616,
+                    -0.0013031571870669723, 905355.875, 44637.45703125, -536953.25,
+                    58.11180877685547]
+
+
+def _sum_chain(lib, x):
+    out = x * _ORDER_SENSITIVE[0]
+    for c in _ORDER_SENSITIVE[1:]:
+        out = out + x * c
+    return out.sum()
+
+
+def _sum_tree(lib, x):
+    h = x * 1.0
+    terms = [h * c for c in _ORDER_SENSITIVE]
+    while len(terms) > 1:
+        terms = [terms[i] + terms[i + 1] for i in range(0, len(terms), 2)]
+    return terms[0].sum()
+
+
+def _sum_fan(lib, x):
+    h = x * 1.0
+    parts = [(h * c).sum() for c in _ORDER_SENSITIVE]
+    total = parts[3] + parts[0]
+    for i in (5, 1, 7, 2, 6, 4):
+        total = total + parts[i]
+    return total
+
+
+@pytest.mark.parametrize("graph", [_sum_chain, _sum_tree, _sum_fan])
+def test_gradients_are_summed_in_torchs_order(graph):
+    """A gradient arriving from several branches is summed in the order torch's engine runs
+    them (highest sequence number first): the float32 bits show any other order."""
+    grads = []
+    for lib in (ember, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        graph(lib, x).backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(*grads)
+    assert float(np.float32(sum(np.float32(c) for c in _ORDER_SENSITIVE))) != grads[1][0]
+
+
 def test_shared_subgraph_runs_once():
     def fn(lib):
         log = []

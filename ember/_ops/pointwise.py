@@ -11,7 +11,7 @@ import operator
 
 from ember._dtype import BOOL, COMPLEX, FLOAT
 from ember._ops._elementwise import _inplace, _is_tensor, _reject, conj, out_same_dtype
-from ember._ops._op import Op, is_half, plain_binary, plain_pair, result_type
+from ember._ops._op import Op, plain_binary, plain_pair, result_type
 from ember._ops.inplace import with_out
 
 # -- arithmetic -------------------------------------------------------------------------------
@@ -101,11 +101,12 @@ class MulBackward0(Op):
         return g * conj(b) if needs[0] else None, g * conj(a) if needs[1] else None
 
     def backward_arrays(self, g):
-        if is_half(g):
+        dtype = g.dtype
+        if dtype.itemsize == 2:  # half precision (a gradient is never an integer)
             return NotImplemented
         a, b = self.saved_arrays
         edges = self._edges
-        if g.dtype.kind == "c":  # torch's complex convention: g times the conjugate
+        if dtype.kind == "c":  # torch's complex convention: g times the conjugate
             return (g * self.xp.conj(b) if edges[0] else None,
                     g * self.xp.conj(a) if edges[1] else None)
         return g * b if edges[0] else None, g * a if edges[1] else None

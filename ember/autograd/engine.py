@@ -11,7 +11,7 @@ is in _accumulate.py, the ready queue in _ready_queue.py.
 from __future__ import annotations
 
 import sys
-from heapq import heappop, heappush
+from heapq import heappop, heappush, heapreplace
 
 import numpy
 
@@ -149,6 +149,7 @@ def _run_lean(root_edges, root_arrays, deps, free, accumulate):
     node, edges, metas = None, root_edges, [None] * len(root_edges)
     results = root_arrays
     while True:
+        first = None  # the first node this round makes ready: it may run next without the heap
         for edge, g, meta in zip(edges, results, metas):
             if not edge:
                 continue
@@ -161,30 +162,39 @@ def _run_lean(root_edges, root_arrays, deps, free, accumulate):
             deps[child] = left
             if child._n_outputs != 1:
                 _deliver_to_slot(partial, child, nr, g)
-                if not left:
-                    grads = partial.pop(child, None) or [None] * child._n_outputs
-                    heappush(heap, (-child._seq, child, grads))
-                continue
-            if left:
-                if g is not None:
-                    old = partial.get(child)
-                    partial[child] = g if old is None else old + g
-                continue
-            # NOTE: who holds a delivered ``g`` when only this loop does: ``results``,
-            # zip's reused tuple, g and getrefcount's argument; a sum made here: the last two
-            held = 4
-            if child in partial:
-                old = partial.pop(child)
-                g, held = (old if g is None else old + g), 2
-            if child.__class__ is AccumulateGrad:
-                if g is not None and accumulate:
-                    owned = sys.getrefcount(g) <= held  # (before g is an argument)
-                    child.accumulate_array(g, owned)
+                if left:
+                    continue
+                ready = partial.pop(child, None) or [None] * child._n_outputs
             else:
-                heappush(heap, (-child._seq, child, [g]))
-        if not heap:
-            return
-        _, node, grads = heappop(heap)
+                if left:
+                    if g is not None:
+                        old = partial.get(child)
+                        partial[child] = g if old is None else old + g
+                    continue
+                # NOTE: who holds a delivered ``g`` when only this loop does: ``results``,
+                # zip's reused tuple, g and getrefcount's argument; a sum made here: the last two
+                held = 4
+                if child in partial:
+                    old = partial.pop(child)
+                    g, held = (old if g is None else old + g), 2
+                if child.__class__ is AccumulateGrad:
+                    if g is not None and accumulate:
+                        owned = sys.getrefcount(g) <= held  # (before g is an argument)
+                        child.accumulate_array(g, owned)
+                    continue
+                ready = [g]
+            if first is None:
+                first = (-child._seq, child, ready)
+            else:
+                heappush(heap, (-child._seq, child, ready))
+        # the next node: the highest sequence number of the heap and this round's first
+        if first is None:
+            if not heap:
+                return
+            first = heappop(heap)
+        elif heap and heap[0][0] < first[0]:
+            first = heapreplace(heap, first)
+        _, node, grads = first
         edges, metas = node._edges, node._input_meta
         results = NotImplemented
         if (node.backward_arrays is not None and not node._pre_hooks

@@ -248,9 +248,8 @@ class Op(Node):
             if self._unmarked:
                 self._mark_outputs((outputs,), (raw,))
             if outputs.dtype.category >= FLOAT:
+                # (a fresh tensor from apply: its _output_nr is 0 already)
                 outputs._grad_fn, outputs._requires_grad = self, True
-                if outputs._output_nr:
-                    outputs._output_nr = 0  # a tensor that was another node's second output
                 if outputs._base is not None:
                     outputs._view_version = outputs._version.value  # see Tensor.grad_fn
             return

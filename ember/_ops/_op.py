@@ -191,7 +191,16 @@ class Op(Node):
         """The saved values as raw arrays (for backward_arrays), version-checked as ``saved``."""
         if self._freed:
             _raise_freed()
-        return tuple([self._unpack_array(e) for e in self._saved])
+        arrays, dtype = [], self._compute_dtype
+        for entry in self._saved:
+            value = entry[1]
+            # the common entry, inlined: an unmodified input already in the computing dtype
+            if entry[0] == "input" and value._version.value == entry[2] and (
+                    dtype is None or value.dtype is dtype):
+                arrays.append(value._data)
+            else:
+                arrays.append(self._unpack_array(entry))
+        return arrays
 
     def _unpack_array(self, entry):
         kind, value, version = entry

@@ -429,6 +429,27 @@ def test_error_messages():
         ember.ones(2) & ember.ones(2)
 
 
+@pytest.mark.parametrize("name", ["add", "sub", "rsub"])
+@pytest.mark.parametrize("alpha", [1, 1.0, True, 1 + 0j, 2, 2.5])
+@pytest.mark.parametrize("dtype", ["int64", "float32", "bool", "complex64"])
+def test_alpha_is_checked_even_when_it_equals_one(name, alpha, dtype):
+    """torch checks alpha's type against the result's whatever its value: alpha=1.0 with
+    integers, True with non-bools, a complex 1 with reals are errors, with torch's message."""
+    outcomes = []
+    for lib in (torch, ember):
+        a, b = lib.ones(3, dtype=getattr(lib, dtype)), lib.ones(3, dtype=getattr(lib, dtype))
+        try:
+            outcomes.append(getattr(lib, name)(a, b, alpha=alpha))
+        except RuntimeError as error:
+            outcomes.append(str(error))
+    if isinstance(outcomes[0], str):
+        assert outcomes[1] == outcomes[0]
+    else:
+        assert not isinstance(outcomes[1], str), outcomes[1]
+        np.testing.assert_array_equal(outcomes[1].numpy(), outcomes[0].numpy())
+        assert str(outcomes[1].dtype).split(".")[1] == str(outcomes[0].dtype).split(".")[1]
+
+
 # -- grad_fn names ---------------------------------------------------------------------------
 
 GRAD_FN_CASES = {

@@ -62,7 +62,7 @@ def _check_alpha(input, other, alpha):
     if isinstance(alpha, bool):
         if alpha is not True or dtype.category != BOOL:
             raise RuntimeError("Boolean alpha only supported for Boolean results.")
-    elif isinstance(alpha, float) and dtype.category < FLOAT:
+    elif isinstance(alpha, (float, complex)) and dtype.category < FLOAT:
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
                            "point number.")
     elif isinstance(alpha, complex) and dtype.category < COMPLEX:
@@ -217,21 +217,23 @@ class RsubBackward1(RsubBackward0):
 
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, with torch's type promotion (torch.add)."""
-    if alpha == 1 and out is None and plain_pair(input, other):
-        return plain_binary(operator.add, input, other)
-    if alpha != 1 or isinstance(alpha, bool):
+    if alpha.__class__ is not int or alpha != 1:  # a float, bool or complex 1 is checked too
         _check_alpha(input, other, alpha)
-    elif out is None:
-        return AddBackward0().apply(input, other)
-    return with_out(AddBackward0(alpha).apply(input, other), out)
+        return with_out(AddBackward0(alpha).apply(input, other), out)
+    if out is not None:
+        return with_out(AddBackward0().apply(input, other), out)
+    if plain_pair(input, other):
+        return plain_binary(operator.add, input, other)
+    return AddBackward0().apply(input, other)
 
 
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other (torch.sub); bool operands are refused, as in torch."""
-    if alpha == 1 and out is None and plain_pair(input, other) and input.dtype.category:
+    unit_alpha = alpha.__class__ is int and alpha == 1  # a float, bool or complex 1 is checked
+    if unit_alpha and out is None and plain_pair(input, other) and input.dtype.category:
         return plain_binary(operator.sub, input, other)
     _check_sub(input, other)
-    if alpha != 1 or isinstance(alpha, bool):
+    if not unit_alpha:
         _check_alpha(input, other, alpha)
     return with_out(SubBackward0(alpha).apply(input, other), out)
 
@@ -239,7 +241,7 @@ def sub(input, other, *, alpha=1, out=None):
 def rsub(input, other, alpha=1):
     """other - alpha * input (torch.rsub; Python's reflected -)."""
     _check_sub(input, other)
-    if alpha != 1 or isinstance(alpha, bool):
+    if alpha.__class__ is not int or alpha != 1:
         _check_alpha(input, other, alpha)
     op = RsubBackward0 if _is_tensor(other) else RsubBackward1
     return op(alpha).apply(input, other)

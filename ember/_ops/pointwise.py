@@ -56,6 +56,12 @@ def _scaled(b, alpha):
     return (b * alpha).astype(b.dtype, copy=False)
 
 
+def _unit(alpha):
+    """alpha is the int 1, which needs no check; a float, bool or complex 1 is checked against
+    the result's dtype, as torch checks alpha's type whatever its value."""
+    return alpha.__class__ is int and alpha == 1
+
+
 def _check_alpha(input, other, alpha):
     """torch's checks on ``alpha`` against the result dtype of add / sub."""
     dtype = result_type(input, other)
@@ -217,7 +223,7 @@ class RsubBackward1(RsubBackward0):
 
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, with torch's type promotion (torch.add)."""
-    if alpha.__class__ is not int or alpha != 1:  # a float, bool or complex 1 is checked too
+    if not _unit(alpha):
         _check_alpha(input, other, alpha)
         return with_out(AddBackward0(alpha).apply(input, other), out)
     if out is not None:
@@ -229,7 +235,7 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other (torch.sub); bool operands are refused, as in torch."""
-    unit_alpha = alpha.__class__ is int and alpha == 1  # a float, bool or complex 1 is checked
+    unit_alpha = _unit(alpha)
     if unit_alpha and out is None and plain_pair(input, other) and input.dtype.category:
         return plain_binary(operator.sub, input, other)
     _check_sub(input, other)
@@ -241,7 +247,7 @@ def sub(input, other, *, alpha=1, out=None):
 def rsub(input, other, alpha=1):
     """other - alpha * input (torch.rsub; Python's reflected -)."""
     _check_sub(input, other)
-    if alpha.__class__ is not int or alpha != 1:
+    if not _unit(alpha):
         _check_alpha(input, other, alpha)
     op = RsubBackward0 if _is_tensor(other) else RsubBackward1
     return op(alpha).apply(input, other)

@@ -83,11 +83,7 @@ class _GraphTask:
         ready = _ReadyQueue()
 
         def deliver(node, nr, grad):
-            if grad is not None:
-                slots = buffers.get(node)
-                if slots is None:
-                    slots = buffers[node] = [None] * node._n_outputs
-                slots[nr] = grad if slots[nr] is None else slots[nr] + grad
+            _deliver_to_slot(buffers, node, nr, grad)
             left = deps[node] - 1
             deps[node] = left
             if not left:
@@ -221,7 +217,7 @@ def _tensor_backward_arrays(node, grads):
 
 
 def _deliver_to_slot(partial, node, nr, g):
-    # a node with several outputs collects one gradient per output
+    # one gradient slot per output of the node, summed as gradients arrive
     if g is not None:
         slots = partial.get(node)
         if slots is None:

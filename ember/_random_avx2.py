@@ -49,6 +49,7 @@ two threads both calling ufuncs slow each other down: the fewer and longer the c
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 
@@ -59,6 +60,7 @@ from ember._threads import cores, pool
 _F32, _F64, _I32 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int32)
 _HALF = np.dtype((np.void, 32))  # eight float32 or int32: half of a row, copied as one item
 ROWS = 8192  # rows of 16 per chunk: long enough to amortise each call, short enough for cache
+_ALIGN, _STAGGER = 64, 256  # bytes; see _aligned_arrays
 
 # Constants are 0-d arrays of the dtype they combine with: a ufunc converts a Python or NumPy
 # scalar on every call, which costs about as much as the work of a short call.
@@ -97,6 +99,26 @@ _COEF1_ROUND1, _COEF2_ROUND2 = _COEF1 + _ROUND1, _COEF2 + _ROUND2  # exact sums
 _OFFSET = np.array([[-0.5], [1]])  # p z - 1/2 for cos, p z + 1 for sin
 
 
+def _aligned_arrays(specs):
+    """Empty arrays of the given (shape, dtype)s, carved from one buffer.
+
+    Each starts on a 64-byte boundary: a large NumPy array comes from an mmap'd malloc block,
+    16 bytes past one, so half of AVX2's 32-byte loads on it straddle two cache lines (the
+    kernel runs about 6% faster on aligned arrays). Each also starts 256 bytes further into its
+    4 KB page than the one before, so that a store to one array and a load from another at the
+    same index do not look alike to the CPU's check of loads against pending stores (addresses
+    equal in their low 12 bits)."""
+    sizes = [math.prod(shape) * dtype.itemsize for shape, dtype in specs]
+    offsets, end = [], 0
+    for size in sizes:
+        offsets.append(end)
+        end += -(-size // _ALIGN) * _ALIGN + _STAGGER
+    buffer = np.empty(end + _ALIGN, np.uint8)
+    base = -buffer.__array_interface__["data"][0] % _ALIGN
+    return [buffer[base + offset:base + offset + size].view(dtype).reshape(shape)
+            for offset, size, (shape, dtype) in zip(offsets, sizes, specs)]
+
+
 class _Work:
     """One thread's work arrays for a chunk of ``rows`` rows (k = 8 * rows per half). The
     arrays for a full chunk are kept between calls (about 5 MB per thread); a shorter chunk
@@ -106,11 +128,10 @@ class _Work:
         k = rows * 8
         self.rows = rows
         if full is None:
-            self.f32 = [np.empty(k, _F32) for _ in range(4)]
-            self.i32 = [np.empty(k, _I32) for _ in range(3)]
-            self.f64 = [np.empty(k, _F64) for _ in range(2)]
-            self.f64x2 = [np.empty((2, k), _F64) for _ in range(2)]
-            self.f32x2 = np.empty((2, k), _F32)
+            arrays = _aligned_arrays([((k,), _F32)] * 4 + [((k,), _I32)] * 3 + [((k,), _F64)] * 2
+                                     + [((2, k), _F64)] * 2 + [((2, k), _F32)])
+            self.f32, self.i32, self.f64 = arrays[:4], arrays[4:7], arrays[7:9]
+            self.f64x2, self.f32x2 = arrays[9:11], arrays[11]
         else:
             self.f32, self.i32, self.f64 = ([a[:k] for a in arrays]
                                             for arrays in (full.f32, full.i32, full.f64))

@@ -84,6 +84,18 @@ def test_extreme_uniforms():
     assert not np.signbit(ours[ours == 0]).any()
 
 
+def test_work_arrays_are_aligned_and_apart():
+    """The kernel's scratch arrays start on 64-byte boundaries, at different offsets into their
+    4 KB pages, and do not overlap (a short chunk works in the full chunk's arrays)."""
+    for rows in (_random_avx2.ROWS, 5):
+        work = _random_avx2._work(rows)
+        arrays = [*work.f32, *work.i32, *work.f64, *work.f64x2, work.f32x2]
+        starts = [a.__array_interface__["data"][0] for a in arrays]
+        assert all(start % 64 == 0 for start in starts)
+        assert len({start % 4096 for start in starts}) == len(starts)
+        spans = sorted((start, start + a.nbytes) for start, a in zip(starts, arrays))
+        assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:]))
+        assert [a.size for a in arrays] == [8 * rows] * 9 + [16 * rows] * 3
 
 
 def test_ember_randn_default_generator(cores):

@@ -206,8 +206,9 @@ class Generator(Samplers):
         from ember import _random_avx2 as _avx2  # here, not above: needed only once randn runs
 
         _avx2.fill(self._words, z[: n - tail].reshape(-1, 16), finish)
-        self._words(drawn - (n - tail))  # the tail's uniforms, drawn and then overwritten
         if tail:
+            if drawn == n:  # float32 draws the tail's uniforms too, then overwrites them
+                self._words(tail)
             _avx2.normal16(self._words(16).reshape(1, 16), z[-16:].reshape(1, 16), finish)
         return _cast(z, dtype)
 

@@ -142,13 +142,24 @@ class _Work:
 _local = threading.local()
 
 
-def _work(rows):
+def _full_work(slot=0):
+    """The calling thread's work arrays number ``slot`` for a full chunk, made on first use.
+    ``fill`` hands slot i to its i-th helper, so a helper works in the same (cache-warm) arrays
+    whichever pool thread runs it: an idle pool takes turns between its threads."""
+    works = _local.__dict__.setdefault("works", {})
+    work = works.get(slot)
+    if work is None or work.rows != ROWS:
+        work = works[slot] = _Work(ROWS)
+    return work
+
+
+def _work(rows, full=None):
+    """Work arrays for a chunk of ``rows`` rows: ``full`` (default: the calling thread's first
+    set), or its first part for a shorter chunk."""
     if rows > ROWS:
         return _Work(rows)
-    work = getattr(_local, "work", None)
-    if work is None or work.rows != ROWS:
-        work = _local.work = _Work(ROWS)
-    return work if rows == ROWS else _Work(rows, work)
+    full = _full_work() if full is None else full
+    return full if rows == full.rows else _Work(rows, full)
 
 
 def _minus_two_log(k, s):
@@ -244,12 +255,13 @@ def _cos_sin(k, s):
     return both
 
 
-def normal16(words, out, finish=None):
+def normal16(words, out, finish=None, work=None):
     """Fill float32 ``out`` (rows, 16) with torch's normals for uint32 ``words`` (rows, 16), one
     word per uniform. ``finish(out)``, if given, returns the final values (mean and std);
-    otherwise zeros become +0, as torch's fma(n, 1, 0) leaves them."""
+    otherwise zeros become +0, as torch's fma(n, 1, 0) leaves them. ``work``: the full-chunk
+    work arrays to use (default: this thread's)."""
     rows = len(words)
-    s = _work(rows)
+    s = _work(rows, work)
     k = s.i32[0]
     halves = words.view(_HALF)  # (rows, 2): the radius half and the angle half of each row
     k.view(_HALF)[...] = halves[:, 0]
@@ -279,11 +291,11 @@ def fill(draw, out, finish=None):
     helpers = min(cores(), -(-rows // ROWS)) - 1
     todo = queue.SimpleQueue()
 
-    def transform():
+    def transform(work):
         while (job := todo.get()) is not None:
-            normal16(*job, finish)
+            normal16(*job, finish, work)
 
-    running = [pool().submit(transform) for _ in range(helpers)]
+    running = [pool().submit(transform, _full_work(slot)) for slot in range(1, helpers + 1)]
     try:
         for start in range(0, rows, ROWS):
             chunk = out[start:start + ROWS]
@@ -291,6 +303,6 @@ def fill(draw, out, finish=None):
     finally:  # even if a draw fails, no helper is left waiting
         for _ in range(helpers + 1):
             todo.put(None)
-        transform()
+        transform(_full_work())
         for job in running:
             job.result()

@@ -98,6 +98,26 @@ def test_work_arrays_are_aligned_and_apart():
         assert [a.size for a in arrays] == [8 * rows] * 9 + [16 * rows] * 3
 
 
+def test_helpers_work_in_the_callers_arrays(monkeypatch):
+    """fill hands each helper one of the calling thread's sets of work arrays, so a helper's
+    arrays do not depend on which pool thread runs it."""
+    monkeypatch.setattr(_random_avx2, "cores", lambda: 4)
+    monkeypatch.setattr(_threads, "cores", lambda: 4)
+    monkeypatch.setattr(_threads, "_workers", {"pool": None, "pid": None})
+    used = []
+    real = _random_avx2.normal16
+
+    def spy(words, out, finish=None, work=None):
+        used.append(work)
+        real(words, out, finish, work)
+
+    monkeypatch.setattr(_random_avx2, "normal16", spy)
+    for _ in range(3):
+        Generator(0).normal((4 * CHUNK,), np.float32)
+    callers = [_random_avx2._full_work(slot) for slot in range(4)]
+    assert len(used) == 12 and all(any(work is own for own in callers) for work in used)
+
+
 def test_ember_randn_default_generator(cores):
     n = CHUNK * 2 + 5
     torch.manual_seed(11)

@@ -121,7 +121,7 @@ def _aligned_arrays(specs):
 
 class _Work:
     """One thread's work arrays for a chunk of ``rows`` rows (k = 8 * rows per half). The
-    arrays for a full chunk are kept between calls (about 5 MB per thread); a shorter chunk
+    arrays for a full chunk are kept between calls (about 5.5 MB a set); a shorter chunk
     works in their first k entries, since fresh arrays cost page faults on every call."""
 
     def __init__(self, rows, full=None):

@@ -120,7 +120,7 @@ def _aligned_arrays(specs):
 
 
 class _Work:
-    """One thread's work arrays for a chunk of ``rows`` rows (k = 8 * rows per half). The
+    """A set of work arrays for a chunk of ``rows`` rows (k = 8 * rows per half). The
     arrays for a full chunk are kept between calls (about 5.5 MB a set); a shorter chunk
     works in their first k entries, since fresh arrays cost page faults on every call."""
 

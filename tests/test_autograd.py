@@ -1392,6 +1392,18 @@ def test_function_errors():
 
         F.apply(leaf(lib, [1.0, 2.0, 3.0])).sum().backward()
 
+    def wrong_second_shape(lib):  # the message names the input: both have one shape and dtype
+        class F(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, b):
+                return a * b
+
+            @staticmethod
+            def backward(ctx, g):
+                return g, lib.ones(4)
+
+        F.apply(leaf(lib, [1.0, 2.0, 3.0]), leaf(lib, [4.0, 5.0, 6.0])).sum().backward()
+
     def dirty_leaf(lib):
         function(lib, "Double").apply(leaf(lib, [1.0]))
 
@@ -1400,7 +1412,7 @@ def test_function_errors():
         y.sum().backward()
         y.sum().backward()
 
-    for fn in (wrong_count, wrong_shape, dirty_leaf, freed):
+    for fn in (wrong_count, wrong_shape, wrong_second_shape, dirty_leaf, freed):
         check_raises(fn)
 
 

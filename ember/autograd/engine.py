@@ -226,8 +226,11 @@ def _deliver_to_slot(partial, node, nr, g):
 
 
 def _fit_array(node, meta, g):
-    """_fit on a raw array; ``meta`` is the input's entry in the node's metadata."""
-    return _fit(node, node._input_meta.index(meta), _wrap_array(g))._data
+    """_fit on a raw array; ``meta`` is the input's entry in the node's metadata, found by
+    identity: each input has a tuple of its own, and two inputs of one shape and dtype have
+    equal ones (an error message must name the right index)."""
+    index = next(i for i, entry in enumerate(node._input_meta) if entry is meta)
+    return _fit(node, index, _wrap_array(g))._data
 
 
 def _wrap_array(array):

@@ -162,8 +162,7 @@ def spread(xp, part, lead, geo, dtype, temporary=False):
         add((Ellipsis,))
     else:
         in_slices(xp, out.shape, out.size * len(offsets), add, lead=len(lead))
-    crop = tuple(slice(p, p + s) for s, p in zip(geo.in_size, geo.padding))
-    return out[(Ellipsis,) + crop]
+    return out[_interior(geo)]
 
 
 def col2im(xp, cols, geo, n, bias=None, out=None):
@@ -192,6 +191,11 @@ _WIDE_MAX_INFLATION = 1.5  # wider GEMMs than this cost more than the copies sav
 
 def _padded(geo):
     return tuple(i + 2 * p for i, p in zip(geo.in_size, geo.padding))
+
+
+def _interior(geo):
+    """The index of the input inside the padded input (its trailing, spatial axes)."""
+    return (Ellipsis,) + tuple(slice(p, p + s) for s, p in zip(geo.in_size, geo.padding))
 
 
 def _wide_grid(geo):
@@ -241,7 +245,7 @@ def _wide_windows(xp, x, geo):
     flat = scratch(xp, "padded", (n * c * block + _slack(geo),), x.dtype)
     flat.fill(0)
     padded = flat[:n * c * block].reshape((n, c) + _padded(geo))
-    padded[(Ellipsis,) + tuple(slice(p, p + s) for s, p in zip(geo.in_size, geo.padding))] = x
+    padded[_interior(geo)] = x
     shape = (c, *geo.kernel, n, _wide_positions(geo))
     strides = (block, *(d * s for d, s in zip(geo.dilation, _flat_steps(geo))), c * block, 1)
     return xp.lib.stride_tricks.as_strided(flat, shape, tuple(s * flat.itemsize for s in strides))
@@ -258,8 +262,7 @@ def _wide_col2im(xp, cols, geo, n, bias=None, out=None):
     for k, offset in enumerate(offsets):
         flat[..., offset:offset + positions] += cols[:, k]
     padded = flat[..., :block].reshape((c, n) + _padded(geo))
-    crop = tuple(slice(p, p + s) for s, p in zip(geo.in_size, geo.padding))
-    return copy_of(xp, padded[(Ellipsis,) + crop].swapaxes(0, 1), bias, out)
+    return copy_of(xp, padded[_interior(geo)].swapaxes(0, 1), bias, out)
 
 
 # -- the three bilinear maps of a convolution ----------------------------------------------------
